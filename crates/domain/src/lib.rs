@@ -1,0 +1,8 @@
+//! Pure types and rules of Alliances. No I/O, no async, no SQL, no HTTP.
+//!
+//! Modules are named after the users' domain words: `territoires` (the official French territorial
+//! hierarchy), `texte` (folding of names for search), `odd` (the UN Sustainable Development Goals).
+
+pub mod odd;
+pub mod territoires;
+pub mod texte;

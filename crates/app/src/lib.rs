@@ -1,3 +1,105 @@
-//! Use cases of Alliances shared by the web server and the CLI.
+//! Use cases of Alliances shared by the web server and the CLI: opening the platform (database,
+//! migrations, referential, indexes), the territorial referential, the change feed.
 
+pub mod config;
 pub mod geo;
+mod territoires;
+
+pub use territoires::Territoires;
+
+use alliances_store::{changes, territoires as store_territoires, Db, StoreError};
+use arc_swap::ArcSwap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Geo(#[from] geo::GeoError),
+    #[error(transparent)]
+    Referentiel(#[from] alliances_domain::territoires::ReferentielError),
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// The running platform: the database and the in-memory indexes derived from it.
+pub struct App {
+    pub db: Db,
+    territoires: ArcSwap<Territoires>,
+    /// Last change-feed sequence applied to the indexes.
+    applied_seq: AtomicI64,
+}
+
+impl App {
+    /// Connects, migrates, loads the shipped referential when the database has none, and builds
+    /// the indexes.
+    pub async fn open(database_url: &str, max_connections: u32) -> Result<Arc<App>, AppError> {
+        let db = Db::connect(database_url, max_connections).await?;
+        db.migrate().await?;
+        if store_territoires::count_all(&db).await? == 0 {
+            let shipped = geo::shipped()?;
+            if store_territoires::load_if_empty(&db, || shipped, now()).await? {
+                tracing::info!("referential loaded from the shipped copy (data/territoires)");
+            }
+        }
+        let seq = changes::last_seq(&db).await?;
+        let territoires = Territoires::load(&db).await?;
+        Ok(Arc::new(App { db, territoires: ArcSwap::from_pointee(territoires), applied_seq: AtomicI64::new(seq) }))
+    }
+
+    /// The current referential and its indexes (a cheap snapshot).
+    pub fn territoires(&self) -> Arc<Territoires> {
+        self.territoires.load_full()
+    }
+
+    /// Replaces the referential in the database (all or nothing) and in memory.
+    pub async fn replace_referentiel(&self, data: &alliances_domain::territoires::ReferentielData) -> Result<(), AppError> {
+        // Build first: an inconsistent referential never reaches the database.
+        alliances_domain::territoires::Referentiel::build(data.clone())?;
+        store_territoires::replace(&self.db, data, now()).await?;
+        self.refresh().await?;
+        Ok(())
+    }
+
+    /// Applies the changes written since the last call (by this or another instance) to the
+    /// in-memory indexes; returns how many changes were read.
+    pub async fn refresh(&self) -> Result<usize, AppError> {
+        let after = self.applied_seq.load(Ordering::Acquire);
+        let batch = changes::since(&self.db, after, 1000).await?;
+        let Some(last) = batch.last().map(|c| c.seq) else { return Ok(0) };
+        if batch.iter().any(|c| c.entity == "referentiel") {
+            let fresh = Territoires::load(&self.db).await?;
+            self.territoires.store(Arc::new(fresh));
+            tracing::info!("referential reloaded after change {last}");
+        }
+        self.applied_seq.store(last, Ordering::Release);
+        Ok(batch.len())
+    }
+
+    /// Tails the change feed every `every` until `shutdown` resolves.
+    pub fn spawn_change_feed(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let app = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.refresh().await {
+                    tracing::warn!(error = %e, "change feed: refresh failed, will retry");
+                }
+            }
+        })
+    }
+
+    /// Ready to serve: the database answers and the indexes are built.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+}

@@ -119,22 +119,31 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-/// `sh -c GUARD sh PROGRAM ARGS...`: starts PROGRAM in the background, then waits for its own
-/// standard input to reach end of file (the test process closed it or exited, even by a crash
-/// or Ctrl-C), then stops PROGRAM (TERM, KILL after 5 s) and removes `$E2E_GUARD_CLEANUP`.
+/// `sh -c GUARD sh PROGRAM ARGS...`: starts PROGRAM in the background, in a session (and
+/// process group) of its own when `setsid` exists, then waits for its own standard input to
+/// reach end of file (the test process closed it or exited, even by a crash or Ctrl-C), then
+/// stops PROGRAM's whole process group (TERM, then KILL after 5 s: chromedriver leaves the
+/// browsers it started running when it gets TERM) and removes `$E2E_GUARD_CLEANUP`.
 /// The guard hands its standard output over to PROGRAM alone, so that a reader sees end of
 /// file as soon as PROGRAM exits.
 const GUARD_SCRIPT: &str = r#"
-"$@" </dev/null &
-child=$!
+if command -v setsid >/dev/null 2>&1; then
+  setsid "$@" </dev/null &
+  child=$!
+  target="-$child"
+else
+  "$@" </dev/null &
+  child=$!
+  target="$child"
+fi
 exec >/dev/null
 trap '' INT HUP
-trap 'kill -KILL "$child" 2>/dev/null; exit 1' TERM
+trap 'kill -KILL "$target" 2>/dev/null; exit 1' TERM
 read -r _line || true
-kill -TERM "$child" 2>/dev/null
+kill -TERM "$target" 2>/dev/null
 i=0
 while kill -0 "$child" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-kill -KILL "$child" 2>/dev/null
+kill -KILL "$target" 2>/dev/null
 wait "$child" 2>/dev/null
 if [ -n "${E2E_GUARD_CLEANUP:-}" ]; then rm -rf "$E2E_GUARD_CLEANUP"; fi
 exit 0
@@ -223,7 +232,7 @@ pub struct HttpResponse {
     pub status: u16,
     /// Raw head (status line and headers).
     pub head: String,
-    /// Raw body bytes (not de-chunked).
+    /// Body bytes (de-chunked; not decompressed: no `Accept-Encoding` is sent).
     pub body: Vec<u8>,
 }
 
@@ -259,25 +268,61 @@ pub fn http_get(url: &str) -> Result<HttpResponse> {
         stream,
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     )?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .with_context(|| format!("reading the response of GET {url}"))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| anyhow!("incomplete HTTP response to GET {url}"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading the response of GET {url}"))?;
+        ensure!(n > 0, "incomplete HTTP response to GET {url}: {head:?}");
+        let line = String::from_utf8_lossy(&line);
+        if line.trim_end().is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| anyhow!("bad status line in response to GET {url}: {head:?}"))?;
-    Ok(HttpResponse {
+    let mut response = HttpResponse {
         status,
         head,
-        body: raw[split + 4..].to_vec(),
-    })
+        body: Vec::new(),
+    };
+    // Servers may keep the connection open despite `Connection: close` (chromedriver does):
+    // read exactly the announced body.
+    let chunked = response
+        .header("transfer-encoding")
+        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    let length = response
+        .header("content-length")
+        .and_then(|l| l.parse::<usize>().ok());
+    if chunked {
+        loop {
+            let mut size_line = String::new();
+            reader.read_line(&mut size_line)?;
+            let size_hex = size_line.trim().split(';').next().unwrap_or("");
+            let size = usize::from_str_radix(size_hex, 16)
+                .with_context(|| format!("bad chunk size {size_line:?} in GET {url}"))?;
+            if size == 0 {
+                break;
+            }
+            let start = response.body.len();
+            response.body.resize(start + size, 0);
+            reader.read_exact(&mut response.body[start..])?;
+            let mut crlf = String::new();
+            reader.read_line(&mut crlf)?;
+        }
+    } else if let Some(length) = length {
+        response.body.resize(length, 0);
+        reader.read_exact(&mut response.body)?;
+    } else if status != 204 && status != 304 {
+        reader.read_to_end(&mut response.body)?;
+    }
+    Ok(response)
 }
 
 /// Polls `GET url` until it answers 200 or the deadline passes.
@@ -440,6 +485,8 @@ pub fn parse_listening_line(line: &str) -> Option<String> {
 /// A running `chromedriver`.
 pub struct ChromeDriver {
     url: String,
+    /// Parent of the browser profiles, removed with chromedriver by its guard.
+    profiles: PathBuf,
     process: Guarded,
 }
 
@@ -456,18 +503,23 @@ impl ChromeDriver {
         let log = artifacts_dir().join("chromedriver.log");
         let out = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
+        let profiles = unique_temp_dir("alliances-e2e-chromium")?;
         let started = Instant::now();
         let process = Guarded::spawn(
             "chromedriver",
             &bin,
             &[format!("--port={port}")],
-            None,
+            Some(&profiles),
             |cmd| {
                 cmd.stdout(Stdio::from(out)).stderr(Stdio::from(err));
             },
         )?;
         let url = format!("http://127.0.0.1:{port}");
-        let driver = ChromeDriver { url, process };
+        let driver = ChromeDriver {
+            url,
+            profiles,
+            process,
+        };
         let alive = || -> Result<()> {
             match driver.process.guard.lock() {
                 Ok(mut g) => match g.try_wait() {
@@ -505,8 +557,8 @@ impl ChromeDriver {
             chromium.display()
         );
         let profile = tempfile::Builder::new()
-            .prefix("alliances-e2e-chromium-")
-            .tempdir()?;
+            .prefix("profile-")
+            .tempdir_in(&self.profiles)?;
         let caps = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",

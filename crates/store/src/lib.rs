@@ -1,1 +1,14 @@
+//! Storage of Alliances over SQLite (embedded default) or PostgreSQL, with one code path through
+//! sqlx's `Any` driver. Dialect differences are confined to this crate: migrations per backend
+//! (`migrations/{sqlite,postgres}`) and the few statements in [`db`].
+//!
+//! One module per aggregate; every write that affects a derived index appends to the change feed
+//! ([`changes`]) in the same transaction.
 
+pub mod changes;
+pub mod db;
+pub mod sessions;
+pub mod territoires;
+pub mod testing;
+
+pub use db::{Backend, Db, StoreError};

@@ -2,7 +2,9 @@
 //! name, by INSEE code, SIREN or postal code; insensitive to accents, case and hyphens.
 //!
 //! Ranking: exact name or code first, then names starting with the query, then names with a later
-//! word starting with it; within each tier, the most populated first.
+//! word starting with it; within each tier, the most populated first — an EPCI counting for a
+//! quarter of its population, since it aggregates communes whose own names users usually mean
+//! ("saint etien" is the city before its métropole) — and on a tie a commune first (Paris).
 
 use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef, TypeCommune};
 use alliances_domain::texte::{fold, fold_query};
@@ -43,7 +45,8 @@ pub struct TerritoireIndex {
     words: Vec<Entry>,
     postal: Vec<(Box<str>, u32)>,
     refs: Vec<TerritoireRef>,
-    /// Ranking weight: population, with non-current communes (déléguées, associées) last.
+    /// Ranking weight, higher first (see the module documentation). Non-current communes
+    /// (déléguées, associées) have no population and come last.
     weight: Vec<u64>,
 }
 
@@ -74,7 +77,14 @@ impl TerritoireIndex {
                 words.push(Entry { key: key[pos + 1..].into(), gid });
             }
             names.push(Entry { key: key.into_boxed_str(), gid });
-            weight.push(r.population(t).unwrap_or(0));
+            let population = r.population(t).unwrap_or(0);
+            let (damped, tie_break) = match t.niveau {
+                Niveau::Commune => (population, 3),
+                Niveau::Departement => (population, 2),
+                Niveau::Region => (population, 1),
+                Niveau::Epci => (population / 4, 0),
+            };
+            weight.push(damped * 4 + tie_break);
             if t.niveau == Niveau::Commune {
                 let c = r.commune(t.idx);
                 if matches!(c.type_commune, TypeCommune::Actuelle | TypeCommune::ArrondissementMunicipal) {

@@ -1,0 +1,36 @@
+//! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
+
+pub mod territoires;
+
+use crate::problem::{FieldError, Problem};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "API Alliances",
+        description = "Données publiques d'Alliances : le référentiel territorial officiel (régions, départements, EPCI, communes), puis les organisations, alliances, kits, ingénieries et l'observatoire. Champs en français, à la manière de l'API Découpage administratif. Erreurs au format application/problem+json.",
+        license(name = "Licence Ouverte 2.0 (données)", url = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"),
+        version = "1"
+    ),
+    paths(
+        territoires::recherche,
+        territoires::commune,
+        territoires::communes,
+        territoires::epci,
+        territoires::epci_communes,
+        territoires::departement,
+        territoires::departement_communes,
+        territoires::region,
+        territoires::region_departements,
+        territoires::referentiel,
+    ),
+    components(schemas(Problem, FieldError)),
+    tags((name = "territoires", description = "Le référentiel territorial officiel"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises")
+}

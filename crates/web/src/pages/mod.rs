@@ -1,0 +1,22 @@
+//! HTML pages: parse the request, call the app, render an askama template.
+
+pub mod accueil;
+pub mod api_doc;
+pub mod erreurs;
+pub mod territoires;
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+pub use erreurs::PageError;
+
+/// Renders a template into a response; a rendering failure is a server error page.
+pub fn render<T: Template>(t: &T) -> Result<Response, PageError> {
+    match t.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            Err(PageError::Internal)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Every route of the server, in one readable list.
+
+use crate::state::AppState;
+use crate::{api, pages, system};
+use axum::routing::get;
+use axum::Router;
+
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        // Pages
+        .route("/", get(pages::accueil::accueil))
+        .route("/territoires", get(pages::territoires::recherche))
+        .route("/territoires/{niveau}/{code}", get(pages::territoires::fiche))
+        .route("/api", get(pages::api_doc::api_doc))
+        // JSON API
+        .route("/api/openapi.json", get(system::openapi))
+        .route("/api/v1/territoires", get(api::territoires::recherche))
+        .route("/api/v1/communes", get(api::territoires::communes))
+        .route("/api/v1/communes/{code}", get(api::territoires::commune))
+        .route("/api/v1/epcis/{siren}", get(api::territoires::epci))
+        .route("/api/v1/epcis/{siren}/communes", get(api::territoires::epci_communes))
+        .route("/api/v1/departements/{code}", get(api::territoires::departement))
+        .route("/api/v1/departements/{code}/communes", get(api::territoires::departement_communes))
+        .route("/api/v1/regions/{code}", get(api::territoires::region))
+        .route("/api/v1/regions/{code}/departements", get(api::territoires::region_departements))
+        .route("/api/v1/referentiel", get(api::territoires::referentiel))
+        // Operations and assets
+        .route("/healthz", get(system::healthz))
+        .route("/readyz", get(system::readyz))
+        .route("/static/{file}", get(system::static_file))
+        .fallback(system::fallback)
+        .with_state(state)
+}

@@ -116,6 +116,7 @@ api-erreurs = Errors use application/problem+json (RFC 9457): 400 for a malforme
 erreur-404-titre = Page not found
 erreur-404-texte = The page you asked for does not exist. Check the address, or search for a territory.
 erreur-400-titre = Invalid request
+erreur-400-texte = The address contains an unknown or invalid parameter. Check it, or search for a territory.
 erreur-500-titre = Server error
 erreur-500-texte = An unexpected error occurred. It has been logged; please try again in a moment.
 erreur-reference = Request reference: { $id }

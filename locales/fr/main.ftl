@@ -116,6 +116,7 @@ api-erreurs = Les erreurs sont au format application/problem+json (RFC 9457) : 4
 erreur-404-titre = Page introuvable
 erreur-404-texte = La page demandée n'existe pas ou plus. Vérifiez l'adresse, ou cherchez un territoire.
 erreur-400-titre = Requête invalide
+erreur-400-texte = L'adresse demandée contient un paramètre inconnu ou invalide. Vérifiez-la, ou cherchez un territoire.
 erreur-500-titre = Erreur du serveur
 erreur-500-texte = Une erreur inattendue est survenue. Elle a été enregistrée ; réessayez dans un instant.
 erreur-reference = Référence de la requête : { $id }

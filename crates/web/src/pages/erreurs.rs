@@ -7,7 +7,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -60,21 +60,37 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let path = req.uri().path().to_string();
     let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let res = next.run(req).await;
-    let is_api = path.starts_with("/api/");
-    let kind = match res.extensions().get::<PageError>() {
-        Some(k) => *k,
-        None if is_api || path.starts_with("/static/") => return res,
-        None if res.status() == StatusCode::NOT_FOUND && res.headers().get("content-type").is_none() => PageError::NotFound,
-        None if res.status() == StatusCode::INTERNAL_SERVER_ERROR && res.headers().get("content-type").is_none() => PageError::Internal,
-        None => return res,
+    if let Some(kind) = res.extensions().get::<PageError>().copied() {
+        return error_page(&state, lang, &path, kind, request_id);
+    }
+    let status = res.status();
+    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    // Responses made by the framework itself (extractor rejections, unknown methods, time-outs)
+    // come as bare text: give them the shape of the rest of the site.
+    let bare = content_type.is_empty() || content_type.starts_with("text/plain");
+    if !(status.is_client_error() || status.is_server_error()) || !bare || path.starts_with("/static/") {
+        return res;
+    }
+    if path.starts_with("/api/") {
+        let detail = axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let title = status.canonical_reason().unwrap_or("Erreur");
+        let detail = if detail.trim().is_empty() { title.to_string() } else { detail };
+        return crate::problem::Problem::new(status, title, detail).into_response();
+    }
+    let kind = match status {
+        StatusCode::NOT_FOUND => PageError::NotFound,
+        s if s.is_server_error() => PageError::Internal,
+        _ => PageError::BadRequest,
     };
-    error_page(&state, lang, &path, kind, request_id)
+    let mut page = error_page(&state, lang, &path, kind, request_id);
+    *page.status_mut() = status;
+    page
 }
 
 pub fn error_page(state: &AppState, lang: Lang, path: &str, kind: PageError, request_id: Option<String>) -> Response {
     let (title, text) = match kind {
         PageError::NotFound => ("erreur-404-titre", "erreur-404-texte"),
-        PageError::BadRequest => ("erreur-400-titre", "erreur-404-texte"),
+        PageError::BadRequest => ("erreur-400-titre", "erreur-400-texte"),
         PageError::Internal => ("erreur-500-titre", "erreur-500-texte"),
     };
     let layout = Layout::new(state, lang, path, "", String::new());

@@ -116,7 +116,7 @@ const FIRST_KEYSTROKES: [&str; 14] = ["s", "l", "m", "b", "c", "a", "p", "v", "s
 
 struct QuerySet {
     queries: Vec<Query>,
-    sampled: BTreeMap<&'static str, usize>,
+    sampled: Vec<(&'static str, usize)>,
 }
 
 impl QuerySet {
@@ -137,20 +137,20 @@ fn query_set(r: &Referentiel) -> QuerySet {
             queries.push(Query { text, kind });
         }
     };
-    let mut sampled = BTreeMap::new();
+    let mut sampled = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut codes: Vec<String> = Vec::new();
 
     for idx in 0..r.regions().len() as u32 {
         names.push(r.nom(TerritoireRef { niveau: Niveau::Region, idx }).to_string());
     }
-    sampled.insert("régions", r.regions().len());
+    sampled.push(("régions", r.regions().len()));
     for idx in 0..r.departements().len() as u32 {
         let t = TerritoireRef { niveau: Niveau::Departement, idx };
         names.push(r.nom(t).to_string());
         codes.push(r.code(t).to_string());
     }
-    sampled.insert("départements", r.departements().len());
+    sampled.push(("départements", r.departements().len()));
     let step = (r.epcis().len() / 50).max(1);
     let mut n = 0;
     for idx in (0..r.epcis().len() as u32).step_by(step) {
@@ -161,7 +161,7 @@ fn query_set(r: &Referentiel) -> QuerySet {
         }
         n += 1;
     }
-    sampled.insert("EPCI", n);
+    sampled.push(("EPCI", n));
     let step = (r.communes().len() / 140).max(1);
     let mut n = 0;
     for idx in (0..r.communes().len() as u32).step_by(step) {
@@ -179,9 +179,9 @@ fn query_set(r: &Referentiel) -> QuerySet {
         }
         n += 1;
     }
-    sampled.insert("communes", n);
+    sampled.push(("communes", n));
     names.extend(WELL_KNOWN.iter().map(|s| s.to_string()));
-    sampled.insert("well-known names", WELL_KNOWN.len());
+    sampled.push(("well-known names", WELL_KNOWN.len()));
 
     for k in FIRST_KEYSTROKES {
         push(k.to_string(), Kind::Broad);
@@ -278,6 +278,23 @@ fn shuffled(n: usize, round: u32) -> Vec<usize> {
         order.swap(i, (state % (i as u64 + 1)) as usize);
     }
     order
+}
+
+/// Median cost of one `Instant::now()` + `elapsed()` pair, in nanoseconds: included in every
+/// in-process figure.
+fn timer_overhead_ns() -> f64 {
+    let mut h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).expect("valid histogram bounds");
+    for _ in 0..100_000 {
+        let start = Instant::now();
+        let elapsed = black_box(start).elapsed();
+        h.saturating_record((elapsed.as_nanos() as u64).max(1));
+    }
+    h.value_at_quantile(0.5) as f64
+}
+
+/// The 1-minute load average (other processes compete for the 2 CPUs).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
 }
 
 fn in_process(app: &App, set: &QuerySet, rounds: u32) -> Recorder {
@@ -620,9 +637,12 @@ struct Report {
     rounds: u32,
     io_rounds: u32,
     territories: usize,
-    sampled: BTreeMap<&'static str, usize>,
+    sampled: Vec<(&'static str, usize)>,
     queries: BTreeMap<Kind, usize>,
     in_process_open_ms: f64,
+    timer_overhead_ns: f64,
+    load_average_start: String,
+    load_average_end: String,
     verdicts: Vec<Verdict>,
     rows: Vec<Row>,
     ratios: Vec<Ratio>,
@@ -684,12 +704,14 @@ fn markdown(rep: &Report) -> String {
     let _ = writeln!(out, "## Territoires (issue #2): run of {}\n", rep.date_utc);
     let _ = writeln!(
         out,
-        "Machine: {} CPUs ({}), {:.1} GB RAM, Linux {}; {} build. Rounds: {} in process, {} over HTTP and SQL, after one warm-up round each.\n",
+        "Machine: {} CPUs ({}), {:.1} GB RAM, Linux {}; {} build; 1-minute load average {} at the start, {} at the end. Rounds: {} in process, {} over HTTP and SQL, after one warm-up round each.\n",
         m.cpus,
         m.cpu_model,
         m.memory_gb,
         m.kernel,
         if m.release_build { "release" } else { "DEBUG (figures meaningless)" },
+        rep.load_average_start,
+        rep.load_average_end,
         rep.rounds,
         rep.io_rounds
     );
@@ -754,7 +776,7 @@ fn markdown(rep: &Report) -> String {
         }
     }
     let _ = writeln!(out, "\n### Notes\n");
-    let _ = writeln!(out, "- In process: `TerritoireIndex::search(referentiel, q, None, 10)` timed call by call; the in-process `App::open` on a fresh SQLite database took {:.0} ms.", rep.in_process_open_ms);
+    let _ = writeln!(out, "- In process: `TerritoireIndex::search(referentiel, q, None, 10)` timed call by call (a timer read costs {:.0} ns, included); the in-process `App::open` on a fresh SQLite database took {:.0} ms.", rep.timer_overhead_ns, rep.in_process_open_ms);
     let _ = writeln!(
         out,
         "- HTTP: `GET /api/v1/territoires?q=…&limit=10` on 127.0.0.1, one keep-alive connection, requests one after the other, the whole body read; client and server share the process and its 2-worker runtime. No `Accept-Encoding` (no compression). The warm-up round checked that the API's `total` equals the index's for every query: {} mismatch(es).",
@@ -791,6 +813,7 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
         bail!("--rounds and --io-rounds must be at least 1");
     }
     let date_utc = utc(alliances_app::now());
+    let load_average_start = load_average();
     let scratch = tempfile::Builder::new().prefix("alliances-bench-").tempdir().context("cannot create a temporary directory")?;
 
     let mut startups = Vec::new();
@@ -813,6 +836,7 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     let territories = t.referentiel.len();
     drop(t);
     eprintln!("bench: {} queries; in process, {} rounds…", set.queries.len(), args.rounds);
+    let timer_overhead_ns = timer_overhead_ns();
     let local = in_process(&app, &set, args.rounds);
 
     eprintln!("bench: HTTP, {} rounds…", args.io_rounds);
@@ -933,6 +957,9 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
         sampled: set.sampled.clone(),
         queries: Kind::ALL.into_iter().map(|k| (k, set.count(&[k]))).collect(),
         in_process_open_ms,
+        timer_overhead_ns,
+        load_average_start,
+        load_average_end: load_average(),
         verdicts,
         rows,
         ratios,

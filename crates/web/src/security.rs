@@ -27,14 +27,17 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     if state.behind_tls {
         set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
     }
+    let is_html = h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html {
+        // Pages depend on the language cookie as well as on the URL.
+        h.append(header::VARY, HeaderValue::from_static("Cookie"));
+    }
     if sets_lang {
         let secure = if state.behind_tls { "; Secure" } else { "" };
         let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code());
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             h.append(header::SET_COOKIE, v);
         }
-        // The page depends on the cookie as well as on the URL.
-        h.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
     res
 }

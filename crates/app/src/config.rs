@@ -35,47 +35,89 @@ pub enum ConfigError {
 }
 
 /// The keys a configuration may set, as `ALLIANCES_<KEY>` in the environment.
-const KEYS: [&str; 7] = ["bind", "data_dir", "database_url", "max_connections", "behind_tls", "log_format", "change_feed_poll_ms"];
+const KEYS: [&str; 7] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "max_connections",
+    "behind_tls",
+    "log_format",
+    "change_feed_poll_ms",
+];
 
 impl Config {
     /// Defaults, then `file`, then `ALLIANCES_*` variables from `env`.
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let mut table: toml::Table = DEFAULTS.parse().expect("config/default.toml is valid TOML");
         if let Some(path) = file {
-            let err = |message: String| ConfigError::File { path: path.to_path_buf(), message };
+            let err = |message: String| ConfigError::File {
+                path: path.to_path_buf(),
+                message,
+            };
             let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-            let overrides: toml::Table = text.parse().map_err(|e: toml::de::Error| err(e.to_string()))?;
+            let overrides: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| err(e.to_string()))?;
             for (k, v) in overrides {
                 if !KEYS.contains(&k.as_str()) {
-                    return Err(err(format!("clé inconnue « {k} » (clés possibles : {})", KEYS.join(", "))));
+                    return Err(err(format!(
+                        "clé inconnue « {k} » (clés possibles : {})",
+                        KEYS.join(", ")
+                    )));
                 }
                 table.insert(k, v);
             }
         }
         for (name, value) in env {
-            let Some(key) = name.strip_prefix("ALLIANCES_") else { continue };
+            let Some(key) = name.strip_prefix("ALLIANCES_") else {
+                continue;
+            };
             let key = key.to_ascii_lowercase();
             if !KEYS.contains(&key.as_str()) {
                 continue;
             }
-            let err = |message: String| ConfigError::Env { name: name.clone(), message };
-            let current = table.get(&key).cloned().unwrap_or(toml::Value::String(String::new()));
+            let err = |message: String| ConfigError::Env {
+                name: name.clone(),
+                message,
+            };
+            let current = table
+                .get(&key)
+                .cloned()
+                .unwrap_or(toml::Value::String(String::new()));
             let parsed = match current {
-                toml::Value::Integer(_) => toml::Value::Integer(value.parse().map_err(|_| err(format!("nombre entier attendu, reçu « {value} »")))?),
+                toml::Value::Integer(_) => toml::Value::Integer(
+                    value
+                        .parse()
+                        .map_err(|_| err(format!("nombre entier attendu, reçu « {value} »")))?,
+                ),
                 toml::Value::Boolean(_) => toml::Value::Boolean(match value.as_str() {
                     "1" | "true" | "yes" | "oui" => true,
                     "0" | "false" | "no" | "non" => false,
-                    _ => return Err(err(format!("booléen attendu (true/false), reçu « {value} »"))),
+                    _ => {
+                        return Err(err(format!(
+                            "booléen attendu (true/false), reçu « {value} »"
+                        )))
+                    }
                 }),
                 _ => toml::Value::String(value.clone()),
             };
             table.insert(key, parsed);
         }
-        let config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::File { path: file.map(Path::to_path_buf).unwrap_or_default(), message: e.to_string() })?;
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::File {
+                    path: file.map(Path::to_path_buf).unwrap_or_default(),
+                    message: e.to_string(),
+                })?;
         if config.max_connections == 0 {
-            return Err(ConfigError::File { path: file.map(Path::to_path_buf).unwrap_or_default(), message: "max_connections doit être au moins 1".into() });
+            return Err(ConfigError::File {
+                path: file.map(Path::to_path_buf).unwrap_or_default(),
+                message: "max_connections doit être au moins 1".into(),
+            });
         }
         Ok(config)
     }
@@ -102,7 +144,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -114,7 +159,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nmax_connections = 3\n").unwrap();
-        let c = Config::load(Some(&file), env(&[("ALLIANCES_MAX_CONNECTIONS", "5"), ("ALLIANCES_DATABASE_URL", "postgres://u:pw@h/db"), ("OTHER", "x")])).unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("ALLIANCES_MAX_CONNECTIONS", "5"),
+                ("ALLIANCES_DATABASE_URL", "postgres://u:pw@h/db"),
+                ("OTHER", "x"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.bind, "0.0.0.0:9000");
         assert_eq!(c.max_connections, 5);
         assert!(c.redacted().contains("postgres://u:***@h/db"));

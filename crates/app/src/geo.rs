@@ -12,7 +12,12 @@ pub enum GeoError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("{file}, entrée n° {index}{code}: {message}")]
-    Entry { file: &'static str, index: usize, code: String, message: String },
+    Entry {
+        file: &'static str,
+        index: usize,
+        code: String,
+        message: String,
+    },
     #[error(transparent)]
     Compact(#[from] compact::CompactError),
     #[error(transparent)]
@@ -37,7 +42,10 @@ pub fn shipped() -> Result<ReferentielData, GeoError> {
 
 /// Writes the compact form into `dir` (creating it), as `geo import --write-data` does.
 pub fn write_compact(data: &ReferentielData, dir: &Path) -> Result<(), GeoError> {
-    let io = |path: &Path, e: std::io::Error| GeoError::File { path: path.to_path_buf(), message: e.to_string() };
+    let io = |path: &Path, e: std::io::Error| GeoError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     for (name, text) in compact::write(data).entries() {
         let path = dir.join(name);
@@ -100,7 +108,10 @@ struct RawCommune {
 }
 
 /// Reads one JSON array file entry by entry, so an error names the entry and its code.
-fn read_array<T: serde::de::DeserializeOwned>(dir: &Path, file: &'static str) -> Result<Vec<T>, GeoError> {
+fn read_array<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    file: &'static str,
+) -> Result<Vec<T>, GeoError> {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).map_err(|e| GeoError::File {
         path: path.clone(),
@@ -110,24 +121,48 @@ fn read_array<T: serde::de::DeserializeOwned>(dir: &Path, file: &'static str) ->
             _ => e.to_string(),
         },
     })?;
-    let values: Vec<serde_json::Value> = serde_json::from_str(&text)
-        .map_err(|e| GeoError::File { path: path.clone(), message: format!("JSON invalide ou pas une liste : {e}") })?;
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| GeoError::File {
+            path: path.clone(),
+            message: format!("JSON invalide ou pas une liste : {e}"),
+        })?;
     values
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let code = v.get("code").and_then(|c| c.as_str()).map(|c| format!(" (code {c})")).unwrap_or_default();
-            serde_json::from_value(v).map_err(|e| GeoError::Entry { file, index: i + 1, code, message: e.to_string() })
+            let code = v
+                .get("code")
+                .and_then(|c| c.as_str())
+                .map(|c| format!(" (code {c})"))
+                .unwrap_or_default();
+            serde_json::from_value(v).map_err(|e| GeoError::Entry {
+                file,
+                index: i + 1,
+                code,
+                message: e.to_string(),
+            })
         })
         .collect()
 }
 
 fn entry_err(file: &'static str, index: usize, code: &str, message: String) -> GeoError {
-    GeoError::Entry { file, index, code: format!(" (code {code})"), message }
+    GeoError::Entry {
+        file,
+        index,
+        code: format!(" (code {code})"),
+        message,
+    }
 }
 
 fn zone(file: &'static str, index: usize, code: &str, z: &str) -> Result<Zone, GeoError> {
-    Zone::from_code(z).ok_or_else(|| entry_err(file, index, code, format!("champ zone : valeur inconnue « {z} »")))
+    Zone::from_code(z).ok_or_else(|| {
+        entry_err(
+            file,
+            index,
+            code,
+            format!("champ zone : valeur inconnue « {z} »"),
+        )
+    })
 }
 
 /// The vintage of a release, from the `package.json` next to its `data/` folder: version major
@@ -154,7 +189,9 @@ pub fn read_etalab(dir: &Path, millesime: Option<&str>) -> Result<ReferentielDat
             })
         }
     };
-    let version = release.map(|(v, _)| v).unwrap_or_else(|| "version inconnue".into());
+    let version = release
+        .map(|(v, _)| v)
+        .unwrap_or_else(|| "version inconnue".into());
 
     let raw_regions: Vec<RawRegion> = read_array(dir, "regions.json")?;
     let raw_deps: Vec<RawDepartement> = read_array(dir, "departements.json")?;
@@ -164,30 +201,63 @@ pub fn read_etalab(dir: &Path, millesime: Option<&str>) -> Result<ReferentielDat
     let mut regions = Vec::with_capacity(raw_regions.len());
     for (i, r) in raw_regions.into_iter().enumerate() {
         let zone = zone("regions.json", i + 1, &r.code, &r.zone)?;
-        regions.push(Region { code: r.code, nom: r.nom, zone, chef_lieu: r.chef_lieu });
+        regions.push(Region {
+            code: r.code,
+            nom: r.nom,
+            zone,
+            chef_lieu: r.chef_lieu,
+        });
     }
     let mut departements = Vec::with_capacity(raw_deps.len());
     for (i, d) in raw_deps.into_iter().enumerate() {
         let zone = zone("departements.json", i + 1, &d.code, &d.zone)?;
-        departements.push(Departement { code: d.code, nom: d.nom, code_region: d.region, zone, chef_lieu: d.chef_lieu });
+        departements.push(Departement {
+            code: d.code,
+            nom: d.nom,
+            code_region: d.region,
+            zone,
+            chef_lieu: d.chef_lieu,
+        });
     }
     // communes.json has no EPCI field: membership comes only from epci.json.
     let mut epci_of: HashMap<String, String> = HashMap::new();
     let mut epcis = Vec::with_capacity(raw_epcis.len());
     for (i, e) in raw_epcis.into_iter().enumerate() {
-        let type_epci = TypeEpci::from_code(&e.type_epci)
-            .ok_or_else(|| entry_err("epci.json", i + 1, &e.code, format!("champ type : valeur inconnue « {} »", e.type_epci)))?;
+        let type_epci = TypeEpci::from_code(&e.type_epci).ok_or_else(|| {
+            entry_err(
+                "epci.json",
+                i + 1,
+                &e.code,
+                format!("champ type : valeur inconnue « {} »", e.type_epci),
+            )
+        })?;
         for m in &e.membres {
             if let Some(other) = epci_of.insert(m.code.clone(), e.code.clone()) {
-                return Err(entry_err("epci.json", i + 1, &e.code, format!("la commune {} est déjà membre de l'EPCI {other}", m.code)));
+                return Err(entry_err(
+                    "epci.json",
+                    i + 1,
+                    &e.code,
+                    format!("la commune {} est déjà membre de l'EPCI {other}", m.code),
+                ));
             }
         }
-        epcis.push(Epci { siren: e.code, nom: e.nom, type_epci, mode_financement: e.mode_financement });
+        epcis.push(Epci {
+            siren: e.code,
+            nom: e.nom,
+            type_epci,
+            mode_financement: e.mode_financement,
+        });
     }
     let mut communes = Vec::with_capacity(raw_communes.len());
     for (i, c) in raw_communes.into_iter().enumerate() {
-        let type_commune = TypeCommune::from_slug(&c.type_commune)
-            .ok_or_else(|| entry_err("communes.json", i + 1, &c.code, format!("champ type : valeur inconnue « {} »", c.type_commune)))?;
+        let type_commune = TypeCommune::from_slug(&c.type_commune).ok_or_else(|| {
+            entry_err(
+                "communes.json",
+                i + 1,
+                &c.code,
+                format!("champ type : valeur inconnue « {} »", c.type_commune),
+            )
+        })?;
         let zone = zone("communes.json", i + 1, &c.code, &c.zone)?;
         let current = type_commune == TypeCommune::Actuelle;
         let code_parent = match type_commune {
@@ -195,7 +265,11 @@ pub fn read_etalab(dir: &Path, millesime: Option<&str>) -> Result<ReferentielDat
             TypeCommune::ArrondissementMunicipal => c.commune,
             TypeCommune::Deleguee | TypeCommune::Associee => c.chef_lieu,
         };
-        let code_epci = if current { epci_of.remove(&c.code) } else { None };
+        let code_epci = if current {
+            epci_of.remove(&c.code)
+        } else {
+            None
+        };
         communes.push(Commune {
             code: c.code,
             type_commune,
@@ -204,7 +278,11 @@ pub fn read_etalab(dir: &Path, millesime: Option<&str>) -> Result<ReferentielDat
             code_region: c.region,
             code_parent,
             code_epci,
-            population: if current || type_commune == TypeCommune::ArrondissementMunicipal { c.population } else { None },
+            population: if current || type_commune == TypeCommune::ArrondissementMunicipal {
+                c.population
+            } else {
+                None
+            },
             siren: c.siren,
             codes_postaux: c.codes_postaux,
             zone,

@@ -25,7 +25,10 @@ pub enum AppError {
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The running platform: the database and the in-memory indexes derived from it.
@@ -50,7 +53,11 @@ impl App {
         }
         let seq = changes::last_seq(&db).await?;
         let territoires = Territoires::load(&db).await?;
-        Ok(Arc::new(App { db, territoires: ArcSwap::from_pointee(territoires), applied_seq: AtomicI64::new(seq) }))
+        Ok(Arc::new(App {
+            db,
+            territoires: ArcSwap::from_pointee(territoires),
+            applied_seq: AtomicI64::new(seq),
+        }))
     }
 
     /// The current referential and its indexes (a cheap snapshot).
@@ -59,7 +66,10 @@ impl App {
     }
 
     /// Replaces the referential in the database (all or nothing) and in memory.
-    pub async fn replace_referentiel(&self, data: &alliances_domain::territoires::ReferentielData) -> Result<(), AppError> {
+    pub async fn replace_referentiel(
+        &self,
+        data: &alliances_domain::territoires::ReferentielData,
+    ) -> Result<(), AppError> {
         // Build first: an inconsistent referential never reaches the database.
         alliances_domain::territoires::Referentiel::build(data.clone())?;
         store_territoires::replace(&self.db, data, now()).await?;
@@ -72,7 +82,9 @@ impl App {
     pub async fn refresh(&self) -> Result<usize, AppError> {
         let after = self.applied_seq.load(Ordering::Acquire);
         let batch = changes::since(&self.db, after, 1000).await?;
-        let Some(last) = batch.last().map(|c| c.seq) else { return Ok(0) };
+        let Some(last) = batch.last().map(|c| c.seq) else {
+            return Ok(0);
+        };
         if batch.iter().any(|c| c.entity == "referentiel") {
             let fresh = Territoires::load(&self.db).await?;
             self.territoires.store(Arc::new(fresh));

@@ -19,7 +19,9 @@ impl Territoires {
 
     /// Reads the referential from the database and builds the indexes.
     pub async fn load(db: &Db) -> Result<Self, AppError> {
-        let data = store::load(db).await?.ok_or_else(|| StoreError::Corrupt("aucun référentiel territorial en base".into()))?;
+        let data = store::load(db)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("aucun référentiel territorial en base".into()))?;
         Ok(Self::new(Referentiel::build(data)?))
     }
 }

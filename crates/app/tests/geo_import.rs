@@ -9,10 +9,21 @@ use std::path::{Path, PathBuf};
 fn release(root: &Path) -> PathBuf {
     let data = root.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(root.join("package.json"), json!({"name": "@etalab/decoupage-administratif", "version": "7.0.0"}).to_string()).unwrap();
-    let w = |name: &str, v: serde_json::Value| std::fs::write(data.join(name), v.to_string()).unwrap();
-    w("regions.json", json!([{"code": "84", "nom": "Auvergne-Rhône-Alpes", "zone": "metro", "chefLieu": "69123"}]));
-    w("departements.json", json!([{"code": "42", "region": "84", "nom": "Loire", "zone": "metro", "chefLieu": "42218"}]));
+    std::fs::write(
+        root.join("package.json"),
+        json!({"name": "@etalab/decoupage-administratif", "version": "7.0.0"}).to_string(),
+    )
+    .unwrap();
+    let w =
+        |name: &str, v: serde_json::Value| std::fs::write(data.join(name), v.to_string()).unwrap();
+    w(
+        "regions.json",
+        json!([{"code": "84", "nom": "Auvergne-Rhône-Alpes", "zone": "metro", "chefLieu": "69123"}]),
+    );
+    w(
+        "departements.json",
+        json!([{"code": "42", "region": "84", "nom": "Loire", "zone": "metro", "chefLieu": "42218"}]),
+    );
     w(
         "epci.json",
         json!([{"code": "244200770", "nom": "Saint-Étienne Métropole", "type": "METRO", "modeFinancement": "FPU", "populationTotale": 1, "membres": [{"code": "42218", "nom": "Saint-Étienne"}]}]),
@@ -30,7 +41,8 @@ fn release(root: &Path) -> PathBuf {
 
 fn edit(data: &Path, file: &str, f: impl FnOnce(&mut serde_json::Value)) {
     let path = data.join(file);
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     f(&mut v);
     std::fs::write(path, v.to_string()).unwrap();
 }
@@ -42,12 +54,22 @@ fn reads_a_release_with_vintage_membership_and_parents() {
     assert_eq!(data.source.millesime, "2027");
     assert_eq!(data.source.source, "@etalab/decoupage-administratif 7.0.0");
     let st = data.communes.iter().find(|c| c.code == "42218").unwrap();
-    assert_eq!(st.code_epci.as_deref(), Some("244200770"), "commune → EPCI comes from epci.json members");
+    assert_eq!(
+        st.code_epci.as_deref(),
+        Some("244200770"),
+        "commune → EPCI comes from epci.json members"
+    );
     let isolee = data.communes.iter().find(|c| c.code == "42999").unwrap();
     assert_eq!(isolee.code_epci, None);
     let associee = data.communes.iter().find(|c| c.code == "42190").unwrap();
     assert_eq!(associee.code_parent.as_deref(), Some("42218"));
-    assert_eq!(read_etalab(&release(dir.path()), Some("2030")).unwrap().source.millesime, "2030");
+    assert_eq!(
+        read_etalab(&release(dir.path()), Some("2030"))
+            .unwrap()
+            .source
+            .millesime,
+        "2030"
+    );
 }
 
 fn error_of(f: impl FnOnce(&Path)) -> String {
@@ -60,24 +82,64 @@ fn error_of(f: impl FnOnce(&Path)) -> String {
 #[test]
 fn broken_releases_are_refused_naming_the_file_and_the_field() {
     let e = error_of(|d| std::fs::remove_file(d.join("communes.json")).unwrap());
-    assert!(e.contains("communes.json") && e.contains("fichier introuvable"), "{e}");
+    assert!(
+        e.contains("communes.json") && e.contains("fichier introuvable"),
+        "{e}"
+    );
     let e = error_of(|d| std::fs::write(d.join("epci.json"), "{ pas du json").unwrap());
-    assert!(e.contains("epci.json") && e.contains("JSON invalide"), "{e}");
+    assert!(
+        e.contains("epci.json") && e.contains("JSON invalide"),
+        "{e}"
+    );
     let e = error_of(|d| std::fs::write(d.join("regions.json"), [0xff, 0xfe, 0x00]).unwrap());
     assert!(e.contains("regions.json"), "{e}");
-    let e = error_of(|d| edit(d, "communes.json", |v| v[0].as_object_mut().unwrap().remove("nom").map(|_| ()).unwrap()));
-    assert!(e.contains("communes.json, entrée n° 1 (code 42218)") && e.contains("missing field `nom`"), "{e}");
-    let e = error_of(|d| edit(d, "communes.json", |v| v[1]["type"] = json!("commune-fantome")));
-    assert!(e.contains("entrée n° 2 (code 42190)") && e.contains("champ type"), "{e}");
+    let e = error_of(|d| {
+        edit(d, "communes.json", |v| {
+            v[0].as_object_mut()
+                .unwrap()
+                .remove("nom")
+                .map(|_| ())
+                .unwrap()
+        })
+    });
+    assert!(
+        e.contains("communes.json, entrée n° 1 (code 42218)") && e.contains("missing field `nom`"),
+        "{e}"
+    );
+    let e = error_of(|d| {
+        edit(d, "communes.json", |v| {
+            v[1]["type"] = json!("commune-fantome")
+        })
+    });
+    assert!(
+        e.contains("entrée n° 2 (code 42190)") && e.contains("champ type"),
+        "{e}"
+    );
     let e = error_of(|d| edit(d, "departements.json", |v| v[0]["region"] = json!("99")));
-    assert!(e.contains("département 42 : champ codeRegion : région 99 inconnue"), "{e}");
-    let e = error_of(|d| edit(d, "epci.json", |v| v[0]["membres"][0]["code"] = json!("42000")));
+    assert!(
+        e.contains("département 42 : champ codeRegion : région 99 inconnue"),
+        "{e}"
+    );
+    let e = error_of(|d| {
+        edit(d, "epci.json", |v| {
+            v[0]["membres"][0]["code"] = json!("42000")
+        })
+    });
     assert!(e.contains("membre 42000 absent"), "{e}");
     let e = error_of(|d| edit(d, "epci.json", |v| v[0]["code"] = json!("244200771")));
     assert!(e.contains("Luhn"), "{e}");
     // A foreign folder: JSON files of another shape.
-    let e = error_of(|d| std::fs::write(d.join("regions.json"), json!({"type": "FeatureCollection"}).to_string()).unwrap());
-    assert!(e.contains("regions.json") && e.contains("pas une liste"), "{e}");
+    let e = error_of(|d| {
+        std::fs::write(
+            d.join("regions.json"),
+            json!({"type": "FeatureCollection"}).to_string(),
+        )
+        .unwrap()
+    });
+    assert!(
+        e.contains("regions.json") && e.contains("pas une liste"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -86,8 +148,14 @@ fn without_package_json_the_vintage_must_be_given() {
     let data = release(dir.path());
     std::fs::remove_file(dir.path().join("package.json")).unwrap();
     let e = read_etalab(&data, None).unwrap_err();
-    assert!(matches!(e, GeoError::File { .. }) && e.to_string().contains("--millesime"), "{e}");
-    assert_eq!(read_etalab(&data, Some("2026")).unwrap().source.millesime, "2026");
+    assert!(
+        matches!(e, GeoError::File { .. }) && e.to_string().contains("--millesime"),
+        "{e}"
+    );
+    assert_eq!(
+        read_etalab(&data, Some("2026")).unwrap().source.millesime,
+        "2026"
+    );
 }
 
 #[tokio::test]
@@ -95,14 +163,21 @@ async fn an_inconsistent_referential_never_replaces_the_current_one() {
     let (url, _guard) = alliances_store::testing::fresh_url().await;
     let app = App::open(&url, 2).await.unwrap();
     let before = app.territoires().referentiel.len();
-    assert!(before > 38_000, "the shipped referential is loaded on first open");
+    assert!(
+        before > 38_000,
+        "the shipped referential is loaded on first open"
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut data = read_etalab(&release(dir.path()), None).unwrap();
     data.communes[0].code_departement = "99".into();
     assert!(app.replace_referentiel(&data).await.is_err());
     assert_eq!(app.territoires().referentiel.len(), before);
     let reopened = App::open(&url, 2).await.unwrap();
-    assert_eq!(reopened.territoires().referentiel.len(), before, "the database kept the previous referential");
+    assert_eq!(
+        reopened.territoires().referentiel.len(),
+        before,
+        "the database kept the previous referential"
+    );
 
     // A consistent one replaces it, in the database and in memory, and other instances follow
     // through the change feed.

@@ -112,7 +112,9 @@ const WELL_KNOWN: [&str; 16] = [
 ];
 
 /// Single letters and common two-letter starts, as a user's first keystrokes.
-const FIRST_KEYSTROKES: [&str; 14] = ["s", "l", "m", "b", "c", "a", "p", "v", "sa", "la", "le", "ma", "pa", "be"];
+const FIRST_KEYSTROKES: [&str; 14] = [
+    "s", "l", "m", "b", "c", "a", "p", "v", "sa", "la", "le", "ma", "pa", "be",
+];
 
 struct QuerySet {
     queries: Vec<Query>,
@@ -121,7 +123,10 @@ struct QuerySet {
 
 impl QuerySet {
     fn count(&self, kinds: &[Kind]) -> usize {
-        self.queries.iter().filter(|q| kinds.contains(&q.kind)).count()
+        self.queries
+            .iter()
+            .filter(|q| kinds.contains(&q.kind))
+            .count()
     }
 }
 
@@ -142,11 +147,20 @@ fn query_set(r: &Referentiel) -> QuerySet {
     let mut codes: Vec<String> = Vec::new();
 
     for idx in 0..r.regions().len() as u32 {
-        names.push(r.nom(TerritoireRef { niveau: Niveau::Region, idx }).to_string());
+        names.push(
+            r.nom(TerritoireRef {
+                niveau: Niveau::Region,
+                idx,
+            })
+            .to_string(),
+        );
     }
     sampled.push(("régions", r.regions().len()));
     for idx in 0..r.departements().len() as u32 {
-        let t = TerritoireRef { niveau: Niveau::Departement, idx };
+        let t = TerritoireRef {
+            niveau: Niveau::Departement,
+            idx,
+        };
         names.push(r.nom(t).to_string());
         codes.push(r.code(t).to_string());
     }
@@ -154,7 +168,10 @@ fn query_set(r: &Referentiel) -> QuerySet {
     let step = (r.epcis().len() / 50).max(1);
     let mut n = 0;
     for idx in (0..r.epcis().len() as u32).step_by(step) {
-        let t = TerritoireRef { niveau: Niveau::Epci, idx };
+        let t = TerritoireRef {
+            niveau: Niveau::Epci,
+            idx,
+        };
         names.push(r.nom(t).to_string());
         if n % 2 == 0 {
             codes.push(r.code(t).to_string());
@@ -188,7 +205,13 @@ fn query_set(r: &Referentiel) -> QuerySet {
     }
     for nom in &names {
         let folded: Vec<char> = fold(nom).chars().collect();
-        let prefix = |n: usize| folded[..n.min(folded.len())].iter().collect::<String>().trim_end().to_string();
+        let prefix = |n: usize| {
+            folded[..n.min(folded.len())]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        };
         for n in [2, 4, 6] {
             if folded.len() > n {
                 push(prefix(n), if n <= 2 { Kind::Broad } else { Kind::Prefix });
@@ -217,18 +240,28 @@ impl Recorder {
     fn new() -> Self {
         let by_kind = Kind::ALL
             .into_iter()
-            .map(|k| (k, Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("valid histogram bounds")))
+            .map(|k| {
+                (
+                    k,
+                    Histogram::new_with_bounds(1, 600_000_000_000, 3)
+                        .expect("valid histogram bounds"),
+                )
+            })
             .collect();
         Self { by_kind }
     }
 
     fn record(&mut self, kind: Kind, elapsed: Duration) {
         let ns = (elapsed.as_nanos() as u64).max(1);
-        self.by_kind.get_mut(&kind).expect("every kind has a histogram").saturating_record(ns);
+        self.by_kind
+            .get_mut(&kind)
+            .expect("every kind has a histogram")
+            .saturating_record(ns);
     }
 
     fn stats(&self, kinds: &[Kind]) -> Stats {
-        let mut h = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3).expect("valid histogram bounds");
+        let mut h = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)
+            .expect("valid histogram bounds");
         for k in kinds {
             h.add(&self.by_kind[k]).expect("same bounds");
         }
@@ -270,7 +303,8 @@ impl Stats {
 /// previous one's cache pattern.
 fn shuffled(n: usize, round: u32) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (u64::from(round) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut state =
+        0x9E37_79B9_7F4A_7C15u64 ^ (u64::from(round) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     for i in (1..n).rev() {
         state ^= state << 13;
         state ^= state >> 7;
@@ -283,7 +317,8 @@ fn shuffled(n: usize, round: u32) -> Vec<usize> {
 /// Median cost of one `Instant::now()` + `elapsed()` pair, in nanoseconds: included in every
 /// in-process figure.
 fn timer_overhead_ns() -> f64 {
-    let mut h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).expect("valid histogram bounds");
+    let mut h =
+        Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).expect("valid histogram bounds");
     for _ in 0..100_000 {
         let start = Instant::now();
         let elapsed = black_box(start).elapsed();
@@ -294,7 +329,10 @@ fn timer_overhead_ns() -> f64 {
 
 /// The 1-minute load average (other processes compete for the 2 CPUs).
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn in_process(app: &App, set: &QuerySet, rounds: u32) -> Recorder {
@@ -324,7 +362,9 @@ struct HttpRun {
 }
 
 async fn http(app: Arc<App>, set: &QuerySet, rounds: u32) -> anyhow::Result<HttpRun> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot listen on 127.0.0.1")?;
     let addr = listener.local_addr()?;
     let router = alliances_web::build_router(app.clone(), alliances_web::WebOptions::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -332,11 +372,17 @@ async fn http(app: Arc<App>, set: &QuerySet, rounds: u32) -> anyhow::Result<Http
         let _ = stopped.await;
     }));
     let result = async {
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).tcp_nodelay(true).build()?;
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .tcp_nodelay(true)
+            .build()?;
         let mut urls = Vec::with_capacity(set.queries.len());
         for q in &set.queries {
             let limit = LIMIT.to_string();
-            urls.push(reqwest::Url::parse_with_params(&format!("http://{addr}/api/v1/territoires"), [("q", q.text.as_str()), ("limit", limit.as_str())])?);
+            urls.push(reqwest::Url::parse_with_params(
+                &format!("http://{addr}/api/v1/territoires"),
+                [("q", q.text.as_str()), ("limit", limit.as_str())],
+            )?);
         }
         // Warm-up round, also a check that the API answers what the index answers.
         let t = app.territoires();
@@ -368,11 +414,17 @@ async fn http(app: Arc<App>, set: &QuerySet, rounds: u32) -> anyhow::Result<Http
                 rec.record(set.queries[i].kind, elapsed);
             }
         }
-        Ok(HttpRun { rec, total_mismatches })
+        Ok(HttpRun {
+            rec,
+            total_mismatches,
+        })
     }
     .await;
     let _ = stop.send(());
-    server.await.context("the server task failed")?.context("the server failed")?;
+    server
+        .await
+        .context("the server task failed")?
+        .context("the server failed")?;
     result
 }
 
@@ -412,10 +464,22 @@ struct SqlRun {
 async fn sql(app: &App, set: &QuerySet, rounds: u32) -> anyhow::Result<SqlRun> {
     let pool = app.db.pool();
     let backend = app.db.backend().name();
-    let version_sql = if backend == "sqlite" { "SELECT sqlite_version() AS v" } else { "SELECT current_setting('server_version') AS v" };
-    let version: String = sqlx::query(version_sql).fetch_one(pool).await?.try_get("v")?;
-    let rows_in_table: i64 = sqlx::query("SELECT COUNT(*) AS n FROM territoires").fetch_one(pool).await?.try_get("n")?;
-    let plan = query_plan(app, "sain").await.unwrap_or_else(|e| format!("(plan unavailable: {e})"));
+    let version_sql = if backend == "sqlite" {
+        "SELECT sqlite_version() AS v"
+    } else {
+        "SELECT current_setting('server_version') AS v"
+    };
+    let version: String = sqlx::query(version_sql)
+        .fetch_one(pool)
+        .await?
+        .try_get("v")?;
+    let rows_in_table: i64 = sqlx::query("SELECT COUNT(*) AS n FROM territoires")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    let plan = query_plan(app, "sain")
+        .await
+        .unwrap_or_else(|e| format!("(plan unavailable: {e})"));
 
     let names: Vec<(usize, String, String)> = set
         .queries
@@ -432,14 +496,28 @@ async fn sql(app: &App, set: &QuerySet, rounds: u32) -> anyhow::Result<SqlRun> {
     let t = app.territoires();
     let mut top1_agree = 0;
     for (i, lo, hi) in &names {
-        let rows = sqlx::query(SQL_PREFIX).bind(lo.as_str()).bind(hi.as_str()).fetch_all(pool).await?;
-        let first_sql = rows.first().map(|row| -> anyhow::Result<(String, String)> { Ok((row.try_get("niveau")?, row.try_get("code")?)) }).transpose()?;
+        let rows = sqlx::query(SQL_PREFIX)
+            .bind(lo.as_str())
+            .bind(hi.as_str())
+            .fetch_all(pool)
+            .await?;
+        let first_sql = rows
+            .first()
+            .map(|row| -> anyhow::Result<(String, String)> {
+                Ok((row.try_get("niveau")?, row.try_get("code")?))
+            })
+            .transpose()?;
         let first_index = t
             .index
             .search(&t.referentiel, &set.queries[*i].text, None, LIMIT)
             .hits
             .first()
-            .map(|h| (h.territoire.niveau.slug().to_string(), t.referentiel.code(h.territoire).to_string()));
+            .map(|h| {
+                (
+                    h.territoire.niveau.slug().to_string(),
+                    t.referentiel.code(h.territoire).to_string(),
+                )
+            });
         if first_sql == first_index {
             top1_agree += 1;
         }
@@ -449,7 +527,11 @@ async fn sql(app: &App, set: &QuerySet, rounds: u32) -> anyhow::Result<SqlRun> {
         for j in shuffled(names.len(), round) {
             let (i, lo, hi) = &names[j];
             let start = Instant::now();
-            let rows = sqlx::query(SQL_PREFIX).bind(lo.as_str()).bind(hi.as_str()).fetch_all(pool).await?;
+            let rows = sqlx::query(SQL_PREFIX)
+                .bind(lo.as_str())
+                .bind(hi.as_str())
+                .fetch_all(pool)
+                .await?;
             let mut decoded = Vec::with_capacity(rows.len());
             for row in &rows {
                 let niveau: String = row.try_get("niveau")?;
@@ -463,19 +545,40 @@ async fn sql(app: &App, set: &QuerySet, rounds: u32) -> anyhow::Result<SqlRun> {
             rec.record(set.queries[*i].kind, elapsed);
         }
     }
-    Ok(SqlRun { backend, version, rows_in_table, plan, rec, top1_agree, name_queries: names.len() })
+    Ok(SqlRun {
+        backend,
+        version,
+        rows_in_table,
+        plan,
+        rec,
+        top1_agree,
+        name_queries: names.len(),
+    })
 }
 
 /// How the database runs the query, for the prefix "sain" (one line).
 async fn query_plan(app: &App, prefix: &str) -> anyhow::Result<String> {
     let pool = app.db.pool();
-    let sql = SQL_PREFIX.replace("$1", &format!("'{prefix}'")).replace("$2", &format!("'{}'", upper_bound(prefix)));
+    let sql = SQL_PREFIX
+        .replace("$1", &format!("'{prefix}'"))
+        .replace("$2", &format!("'{}'", upper_bound(prefix)));
     let lines: Vec<String> = if app.db.backend().name() == "sqlite" {
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await?;
-        rows.iter().map(|r| r.try_get::<String, _>("detail")).collect::<Result<_, _>>()?
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("detail"))
+            .collect::<Result<_, _>>()?
     } else {
-        let rows = sqlx::query(&format!("EXPLAIN (COSTS OFF) {sql}")).fetch_all(pool).await?;
-        rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?.iter().map(|l| l.trim().to_string()).collect()
+        let rows = sqlx::query(&format!("EXPLAIN (COSTS OFF) {sql}"))
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .map(|l| l.trim().to_string())
+            .collect()
     };
     Ok(lines.join(" / "))
 }
@@ -498,26 +601,43 @@ struct Startup {
 }
 
 fn proc_status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("cannot read /proc/{pid}/status"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("cannot read /proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .strip_prefix(':')?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
         .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }
 
 async fn startup(run: &'static str, data_dir: &Path, log: &Path) -> anyhow::Result<Startup> {
     let exe = std::env::current_exe().context("cannot locate the current executable")?;
     let mut cmd = std::process::Command::new(&exe);
-    cmd.args(["demo", "--bind", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
+    cmd.args(["demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir);
     for (key, _) in std::env::vars() {
         if key.starts_with("ALLIANCES_") && key != "ALLIANCES_LOG" {
             cmd.env_remove(key);
         }
     }
-    let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::from(log_file));
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log_file));
     let started = Instant::now();
-    let mut child = cmd.spawn().with_context(|| format!("cannot run {}", exe.display()))?;
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
     let pid = child.id();
     let stdout = child.stdout.take().context("no stdout")?;
     let first_line = tokio::task::spawn_blocking(move || {
@@ -534,8 +654,14 @@ async fn startup(run: &'static str, data_dir: &Path, log: &Path) -> anyhow::Resu
             Err(_) => bail!("not listening after 120 s"),
         };
         let listening_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let addr = line.trim().strip_prefix("listening on ").with_context(|| format!("unexpected first line {line:?}"))?.to_string();
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .with_context(|| format!("unexpected first line {line:?}"))?
+            .to_string();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
         let ready_ms = loop {
             if let Ok(resp) = client.get(format!("{addr}/readyz")).send().await {
                 if resp.status() == reqwest::StatusCode::OK {
@@ -555,7 +681,9 @@ async fn startup(run: &'static str, data_dir: &Path, log: &Path) -> anyhow::Resu
     }
     .await;
     let term = Instant::now();
-    let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg(pid.to_string())
+        .status();
     let mut exit = None;
     while term.elapsed() < Duration::from_secs(15) {
         if let Some(status) = child.try_wait()? {
@@ -574,8 +702,17 @@ async fn startup(run: &'static str, data_dir: &Path, log: &Path) -> anyhow::Resu
             "still running 15 s after SIGTERM: killed".to_string()
         }
     };
-    let (listening_ms, ready_ms, rss_mb, hwm_mb) = measured.with_context(|| format!("{run} start failed; its log: {}", log.display()))?;
-    Ok(Startup { run, listening_ms, ready_ms, rss_mb, hwm_mb, shutdown_ms, exit })
+    let (listening_ms, ready_ms, rss_mb, hwm_mb) =
+        measured.with_context(|| format!("{run} start failed; its log: {}", log.display()))?;
+    Ok(Startup {
+        run,
+        listening_ms,
+        ready_ms,
+        rss_mb,
+        hwm_mb,
+        shutdown_ms,
+        exit,
+    })
 }
 
 // --- the report ------------------------------------------------------------------------------
@@ -591,14 +728,35 @@ struct Machine {
 
 fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu_model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string())).unwrap_or_else(|| "unknown".into());
+    let cpu_model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let memory_kb: u64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0);
+    let memory_kb: u64 = meminfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("MemTotal:")?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
     Machine {
-        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        cpus: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
         cpu_model,
         memory_gb: memory_kb as f64 * 1024.0 / 1e9,
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into()),
         release_build: !cfg!(debug_assertions),
     }
 }
@@ -673,7 +831,11 @@ fn utc(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn us(v: f64) -> String {
@@ -715,7 +877,11 @@ fn markdown(rep: &Report) -> String {
         rep.rounds,
         rep.io_rounds
     );
-    let sampled: Vec<String> = rep.sampled.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let sampled: Vec<String> = rep
+        .sampled
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
     let _ = writeln!(
         out,
         "Query set: {} distinct queries over the referential of {} territories, from {}: {} broad (1–2 letters), {} prefixes (4 or 6 letters), {} names (¾ of the folded name, or the name as written), {} codes (INSEE, département, SIREN, postal code or prefix). Every call asks for {LIMIT} results, all levels.\n",
@@ -731,7 +897,15 @@ fn markdown(rep: &Report) -> String {
     let _ = writeln!(out, "| Measure | p50 | p99 | Target | Verdict |");
     let _ = writeln!(out, "|---|---:|---:|---|---|");
     for v in &rep.verdicts {
-        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", v.measure, v.p50, v.p99, v.target, verdict(v.met));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            v.measure,
+            v.p50,
+            v.p99,
+            v.target,
+            verdict(v.met)
+        );
     }
     let _ = writeln!(out, "\n### Latency per call (µs)\n");
     let _ = writeln!(out, "| Method | Queries | Distinct | Calls | p50 | p90 | p99 | p99.9 | max | calls/s (sequential) |");
@@ -758,10 +932,21 @@ fn markdown(rep: &Report) -> String {
         let _ = writeln!(out, "| Alternative | p50 ÷ in-process p50 | p99 ÷ in-process p99 | p50 ÷ HTTP p50 | p99 ÷ HTTP p99 |");
         let _ = writeln!(out, "|---|---:|---:|---:|---:|");
         for r in &rep.ratios {
-            let _ = writeln!(out, "| {} | {:.0}× | {:.0}× | {:.2}× | {:.2}× |", r.alternative, r.p50_vs_in_process, r.p99_vs_in_process, r.p50_vs_http, r.p99_vs_http);
+            let _ = writeln!(
+                out,
+                "| {} | {:.0}× | {:.0}× | {:.2}× | {:.2}× |",
+                r.alternative,
+                r.p50_vs_in_process,
+                r.p99_vs_in_process,
+                r.p50_vs_http,
+                r.p99_vs_http
+            );
         }
     }
-    let _ = writeln!(out, "\n### Start-up and memory (`alliances demo`, child process, fresh data directory)\n");
+    let _ = writeln!(
+        out,
+        "\n### Start-up and memory (`alliances demo`, child process, fresh data directory)\n"
+    );
     if rep.startup.is_empty() {
         let _ = writeln!(out, "Skipped (--skip-startup).");
     } else {
@@ -798,7 +983,10 @@ fn markdown(rep: &Report) -> String {
         );
     }
     if !m.release_build {
-        let _ = writeln!(out, "\n**Warning: debug build; rebuild with `cargo build --release -p alliances-cli`.**");
+        let _ = writeln!(
+            out,
+            "\n**Warning: debug build; rebuild with `cargo build --release -p alliances-cli`.**"
+        );
     }
     out
 }
@@ -814,7 +1002,10 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     }
     let date_utc = utc(alliances_app::now());
     let load_average_start = load_average();
-    let scratch = tempfile::Builder::new().prefix("alliances-bench-").tempdir().context("cannot create a temporary directory")?;
+    let scratch = tempfile::Builder::new()
+        .prefix("alliances-bench-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
 
     let mut startups = Vec::new();
     if !args.skip_startup {
@@ -829,13 +1020,19 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     eprintln!("bench: opening the platform on a fresh SQLite database…");
     let opened = Instant::now();
     let sqlite_url = alliances_store::db::sqlite_url_for_dir(&scratch.path().join("bench-data"));
-    let app = App::open(&sqlite_url, 4).await.context("cannot open the platform on SQLite")?;
+    let app = App::open(&sqlite_url, 4)
+        .await
+        .context("cannot open the platform on SQLite")?;
     let in_process_open_ms = opened.elapsed().as_secs_f64() * 1000.0;
     let t = app.territoires();
     let set = query_set(&t.referentiel);
     let territories = t.referentiel.len();
     drop(t);
-    eprintln!("bench: {} queries; in process, {} rounds…", set.queries.len(), args.rounds);
+    eprintln!(
+        "bench: {} queries; in process, {} rounds…",
+        set.queries.len(),
+        args.rounds
+    );
     let timer_overhead_ns = timer_overhead_ns();
     let local = in_process(&app, &set, args.rounds);
 
@@ -845,8 +1042,13 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     eprintln!("bench: SQL on SQLite, {} rounds…", args.io_rounds);
     let mut sql_runs = vec![sql(&app, &set, args.io_rounds).await?];
     if let Some(url) = &args.postgres_url {
-        eprintln!("bench: opening the platform on PostgreSQL ({})…", alliances_store::db::redact_url(url));
-        let pg = App::open(url, 4).await.context("cannot open the platform on PostgreSQL")?;
+        eprintln!(
+            "bench: opening the platform on PostgreSQL ({})…",
+            alliances_store::db::redact_url(url)
+        );
+        let pg = App::open(url, 4)
+            .await
+            .context("cannot open the platform on PostgreSQL")?;
         eprintln!("bench: SQL on PostgreSQL, {} rounds…", args.io_rounds);
         sql_runs.push(sql(&pg, &set, args.io_rounds).await?);
         pg.db.close().await;
@@ -863,17 +1065,32 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     ];
     let mut rows = Vec::new();
     for (label, kinds) in groups {
-        rows.push(Row { method: "in process (index)".into(), queries: label.into(), distinct_queries: set.count(kinds), stats: local.stats(kinds) });
+        rows.push(Row {
+            method: "in process (index)".into(),
+            queries: label.into(),
+            distinct_queries: set.count(kinds),
+            stats: local.stats(kinds),
+        });
     }
     for (label, kinds) in groups {
         if kinds == [Kind::Prefix] {
             continue;
         }
-        rows.push(Row { method: "HTTP API".into(), queries: label.into(), distinct_queries: set.count(kinds), stats: web.rec.stats(kinds) });
+        rows.push(Row {
+            method: "HTTP API".into(),
+            queries: label.into(),
+            distinct_queries: set.count(kinds),
+            stats: web.rec.stats(kinds),
+        });
     }
     for run in &sql_runs {
         for (label, kinds) in &groups[1..4] {
-            rows.push(Row { method: format!("SQL, {}", run.backend), queries: label.to_string(), distinct_queries: set.count(kinds), stats: run.rec.stats(kinds) });
+            rows.push(Row {
+                method: format!("SQL, {}", run.backend),
+                queries: label.to_string(),
+                distinct_queries: set.count(kinds),
+                stats: run.rec.stats(kinds),
+            });
         }
     }
 
@@ -955,7 +1172,10 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
         io_rounds: args.io_rounds,
         territories,
         sampled: set.sampled.clone(),
-        queries: Kind::ALL.into_iter().map(|k| (k, set.count(&[k]))).collect(),
+        queries: Kind::ALL
+            .into_iter()
+            .map(|k| (k, set.count(&[k])))
+            .collect(),
         in_process_open_ms,
         timer_overhead_ns,
         load_average_start,
@@ -969,7 +1189,8 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     };
     print!("{}", markdown(&report));
     if let Some(path) = &args.out_json {
-        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("bench: JSON written to {}", path.display());
     }
     app.db.close().await;
@@ -1007,10 +1228,17 @@ mod tests {
         let r = Referentiel::build(alliances_app::geo::shipped().unwrap()).unwrap();
         let a = query_set(&r);
         let b = query_set(&r);
-        assert_eq!(a.queries.iter().map(|q| &q.text).collect::<Vec<_>>(), b.queries.iter().map(|q| &q.text).collect::<Vec<_>>());
+        assert_eq!(
+            a.queries.iter().map(|q| &q.text).collect::<Vec<_>>(),
+            b.queries.iter().map(|q| &q.text).collect::<Vec<_>>()
+        );
         for k in Kind::ALL {
             assert!(a.count(&[k]) > 0, "{k:?}");
         }
-        assert!(a.queries.iter().filter(|q| q.kind == Kind::Broad).all(|q| fold_query(&q.text).chars().count() <= 2));
+        assert!(a
+            .queries
+            .iter()
+            .filter(|q| q.kind == Kind::Broad)
+            .all(|q| fold_query(&q.text).chars().count() <= 2));
     }
 }

@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "alliances", version, about = "Alliances — des alliances stratégiques au service du bien commun, sur tous les territoires.")]
+#[command(
+    name = "alliances",
+    version,
+    about = "Alliances — des alliances stratégiques au service du bien commun, sur tous les territoires."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -96,8 +100,11 @@ fn load_config(db: &DbArgs, bind: Option<&str>) -> anyhow::Result<Config> {
 }
 
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ALLIANCES_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ALLIANCES_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -106,7 +113,14 @@ fn init_logs(format: LogFormat) {
 
 async fn open(config: &Config) -> anyhow::Result<std::sync::Arc<App>> {
     let url = config.effective_database_url();
-    App::open(&url, config.max_connections).await.with_context(|| format!("cannot open the platform on {}", alliances_store::db::redact_url(&url)))
+    App::open(&url, config.max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the platform on {}",
+                alliances_store::db::redact_url(&url)
+            )
+        })
 }
 
 async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
@@ -118,14 +132,29 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     if demo {
         // The demonstration content grows with each module; the referential is real data, loaded
         // by `open` above. Nothing else is demo content yet.
-        tracing::info!("demo content: territorial referential ({} territories)", app.territoires().referentiel.len());
+        tracing::info!(
+            "demo content: territorial referential ({} territories)",
+            app.territoires().referentiel.len()
+        );
     }
-    let listener = tokio::net::TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let feed = app.spawn_change_feed(std::time::Duration::from_millis(config.change_feed_poll_ms.max(100)));
-    let router = alliances_web::build_router(app.clone(), alliances_web::WebOptions { behind_tls: config.behind_tls });
+    let feed = app.spawn_change_feed(std::time::Duration::from_millis(
+        config.change_feed_poll_ms.max(100),
+    ));
+    let router = alliances_web::build_router(
+        app.clone(),
+        alliances_web::WebOptions {
+            behind_tls: config.behind_tls,
+        },
+    );
     println!("listening on http://{addr}");
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ready on http://{addr}");
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ready on http://{addr}"
+    );
     alliances_web::serve(listener, router, shutdown_signal()).await?;
     feed.abort();
     app.db.close().await;
@@ -139,7 +168,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -160,15 +190,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&db, None)?;
             init_logs(config.log_format);
             let app = open(&config).await?;
-            println!("database ready: {} ({} territories)", app.db.redacted_url(), app.territoires().referentiel.len());
+            println!(
+                "database ready: {} ({} territories)",
+                app.db.redacted_url(),
+                app.territoires().referentiel.len()
+            );
             Ok(())
         }
-        Command::Geo { command: GeoCommand::Import { dir, millesime, write_data, db } } => {
+        Command::Geo {
+            command:
+                GeoCommand::Import {
+                    dir,
+                    millesime,
+                    write_data,
+                    db,
+                },
+        } => {
             let config = load_config(&db, None)?;
             init_logs(config.log_format);
-            let data = geo::read_etalab(&dir, millesime.as_deref()).with_context(|| format!("{} was not imported; the current referential is unchanged", dir.display()))?;
+            let data = geo::read_etalab(&dir, millesime.as_deref()).with_context(|| {
+                format!(
+                    "{} was not imported; the current referential is unchanged",
+                    dir.display()
+                )
+            })?;
             let app = open(&config).await?;
-            app.replace_referentiel(&data).await.context("the referential was not replaced")?;
+            app.replace_referentiel(&data)
+                .await
+                .context("the referential was not replaced")?;
             println!(
                 "referential replaced: {} ({}), {} régions, {} départements, {} EPCI, {} communes",
                 data.source.source,
@@ -190,7 +239,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

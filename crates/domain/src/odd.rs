@@ -23,7 +23,10 @@ impl OddNumber {
         }
     }
     pub fn parse(s: &str) -> Result<Self, OddError> {
-        s.trim().parse::<u8>().map_err(|_| OddError(s.to_string())).and_then(Self::new)
+        s.trim()
+            .parse::<u8>()
+            .map_err(|_| OddError(s.to_string()))
+            .and_then(Self::new)
     }
     pub fn get(self) -> u8 {
         self.0
@@ -75,7 +78,10 @@ mod tests {
             assert_eq!(usize::from(g.number), i + 1);
             assert!(g.colour_hex.starts_with('#') && g.colour_hex.len() == 7);
         }
-        assert_eq!(OddNumber::new(17).unwrap().goal().en_short, "Partnerships for the Goals");
+        assert_eq!(
+            OddNumber::new(17).unwrap().goal().en_short,
+            "Partnerships for the Goals"
+        );
         assert_eq!(OddNumber::new(2).unwrap().goal().fr_short, "Faim « zéro »");
     }
 

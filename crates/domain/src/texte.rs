@@ -69,7 +69,10 @@ mod tests {
         assert_eq!(fold("Saint-Étienne"), "saint etienne");
         assert_eq!(fold("  L'Haÿ-les-Roses "), "l hay les roses");
         assert_eq!(fold("Œuilly"), "oeuilly");
-        assert_eq!(fold("Provence-Alpes-Côte d'Azur"), "provence alpes cote d azur");
+        assert_eq!(
+            fold("Provence-Alpes-Côte d'Azur"),
+            "provence alpes cote d azur"
+        );
         assert_eq!(fold("CA du Grand  Besançon"), "ca du grand besancon");
         assert_eq!(fold("---"), "");
     }

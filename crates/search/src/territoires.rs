@@ -74,9 +74,15 @@ impl TerritoireIndex {
             let gid = gid as u32;
             let key = fold(r.nom(t));
             for (pos, _) in key.match_indices(' ') {
-                words.push(Entry { key: key[pos + 1..].into(), gid });
+                words.push(Entry {
+                    key: key[pos + 1..].into(),
+                    gid,
+                });
             }
-            names.push(Entry { key: key.into_boxed_str(), gid });
+            names.push(Entry {
+                key: key.into_boxed_str(),
+                gid,
+            });
             let population = r.population(t).unwrap_or(0);
             let (damped, tie_break) = match t.niveau {
                 Niveau::Commune => (population, 3),
@@ -87,7 +93,10 @@ impl TerritoireIndex {
             weight.push(damped * 4 + tie_break);
             if t.niveau == Niveau::Commune {
                 let c = r.commune(t.idx);
-                if matches!(c.type_commune, TypeCommune::Actuelle | TypeCommune::ArrondissementMunicipal) {
+                if matches!(
+                    c.type_commune,
+                    TypeCommune::Actuelle | TypeCommune::ArrondissementMunicipal
+                ) {
                     postal.extend(c.codes_postaux.iter().map(|cp| (cp.as_str().into(), gid)));
                 }
             }
@@ -95,7 +104,13 @@ impl TerritoireIndex {
         names.sort_by(|a, b| a.key.cmp(&b.key));
         words.sort_by(|a, b| a.key.cmp(&b.key));
         postal.sort();
-        Self { names, words, postal, refs, weight }
+        Self {
+            names,
+            words,
+            postal,
+            refs,
+            weight,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -107,11 +122,20 @@ impl TerritoireIndex {
 
     /// Searches `query` (raw user text), keeping territories of `niveau` when given, and returns
     /// at most `limit` hits. An empty query (after folding) returns nothing.
-    pub fn search(&self, r: &Referentiel, query: &str, niveau: Option<Niveau>, limit: usize) -> Results {
+    pub fn search(
+        &self,
+        r: &Referentiel,
+        query: &str,
+        niveau: Option<Niveau>,
+        limit: usize,
+    ) -> Results {
         let q = fold_query(query);
         let mut top = TopK::new(limit, self.refs.len());
         if q.is_empty() || limit == 0 {
-            return Results { hits: Vec::new(), total: 0 };
+            return Results {
+                hits: Vec::new(),
+                total: 0,
+            };
         }
         let keep = |gid: u32| niveau.is_none_or(|n| self.refs[gid as usize].niveau == n);
 
@@ -121,7 +145,11 @@ impl TerritoireIndex {
         }
         for e in prefix_range(&self.names, &q) {
             if keep(e.gid) {
-                let tier = if e.key.len() == q.len() { Tier::Exact } else { Tier::Prefix };
+                let tier = if e.key.len() == q.len() {
+                    Tier::Exact
+                } else {
+                    Tier::Prefix
+                };
                 top.offer(e.gid, tier, self.weight[e.gid as usize]);
             }
         }
@@ -131,11 +159,24 @@ impl TerritoireIndex {
             }
         }
         let total = top.total;
-        let hits = top.into_sorted().into_iter().map(|(gid, tier)| Hit { territoire: self.refs[gid as usize], tier }).collect();
+        let hits = top
+            .into_sorted()
+            .into_iter()
+            .map(|(gid, tier)| Hit {
+                territoire: self.refs[gid as usize],
+                tier,
+            })
+            .collect();
         Results { hits, total }
     }
 
-    fn search_codes(&self, r: &Referentiel, code: &str, keep: &impl Fn(u32) -> bool, top: &mut TopK) {
+    fn search_codes(
+        &self,
+        r: &Referentiel,
+        code: &str,
+        keep: &impl Fn(u32) -> bool,
+        top: &mut TopK,
+    ) {
         let gid_of = |t: TerritoireRef| -> u32 {
             let offset = match t.niveau {
                 Niveau::Region => 0,
@@ -161,7 +202,13 @@ impl TerritoireIndex {
             }
             5 => {
                 for &idx in r.communes_with_code(code) {
-                    offer(TerritoireRef { niveau: Niveau::Commune, idx }, Tier::Exact);
+                    offer(
+                        TerritoireRef {
+                            niveau: Niveau::Commune,
+                            idx,
+                        },
+                        Tier::Exact,
+                    );
                 }
             }
             9 => {
@@ -187,7 +234,10 @@ impl TerritoireIndex {
 
 fn looks_like_code(s: &str) -> bool {
     let upper = s.to_ascii_uppercase();
-    let rest = upper.strip_prefix("2A").or_else(|| upper.strip_prefix("2B")).unwrap_or(&upper);
+    let rest = upper
+        .strip_prefix("2A")
+        .or_else(|| upper.strip_prefix("2B"))
+        .unwrap_or(&upper);
     (2..=9).contains(&s.len()) && rest.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -207,7 +257,12 @@ struct TopK {
 
 impl TopK {
     fn new(k: usize, n: usize) -> Self {
-        Self { k, best: Vec::with_capacity(k + 1), seen: vec![0; n.div_ceil(64)], total: 0 }
+        Self {
+            k,
+            best: Vec::with_capacity(k + 1),
+            seen: vec![0; n.div_ceil(64)],
+            total: 0,
+        }
     }
 
     fn offer(&mut self, gid: u32, tier: Tier, weight: u64) {
@@ -236,6 +291,9 @@ impl TopK {
     }
 
     fn into_sorted(self) -> Vec<(u32, Tier)> {
-        self.best.into_iter().map(|(tier, _, gid)| (gid, tier)).collect()
+        self.best
+            .into_iter()
+            .map(|(tier, _, gid)| (gid, tier))
+            .collect()
     }
 }

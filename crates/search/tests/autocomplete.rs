@@ -25,7 +25,11 @@ fn fixture() -> &'static (Referentiel, TerritoireIndex) {
 
 fn names(q: &str, niveau: Option<Niveau>, limit: usize) -> Vec<String> {
     let (r, i) = fixture();
-    i.search(r, q, niveau, limit).hits.iter().map(|h| format!("{}:{}", r.code(h.territoire), r.nom(h.territoire))).collect()
+    i.search(r, q, niveau, limit)
+        .hits
+        .iter()
+        .map(|h| format!("{}:{}", r.code(h.territoire), r.nom(h.territoire)))
+        .collect()
 }
 
 #[test]
@@ -37,7 +41,14 @@ fn indexes_every_territory() {
 
 #[test]
 fn accents_case_hyphens_and_abbreviations_do_not_matter() {
-    for q in ["saint etienne", "Saint-Étienne", "SAINT ÉTIENNE", "st etienne", "St-Etienne", "saint etien"] {
+    for q in [
+        "saint etienne",
+        "Saint-Étienne",
+        "SAINT ÉTIENNE",
+        "st etienne",
+        "St-Etienne",
+        "saint etien",
+    ] {
         assert_eq!(names(q, None, 5)[0], "42218:Saint-Étienne", "query {q}");
     }
 }
@@ -49,7 +60,11 @@ fn exact_names_first_then_by_population() {
     assert_eq!(res.hits[0].tier, Tier::Exact);
     assert!(res.hits[1..].iter().all(|h| h.tier >= Tier::Prefix));
     // Within a tier, more populated first.
-    let pops: Vec<u64> = res.hits[1..].iter().filter(|h| h.tier == Tier::Prefix).map(|h| r.population(h.territoire).unwrap_or(0)).collect();
+    let pops: Vec<u64> = res.hits[1..]
+        .iter()
+        .filter(|h| h.tier == Tier::Prefix)
+        .map(|h| r.population(h.territoire).unwrap_or(0))
+        .collect();
     assert!(pops.windows(2).all(|w| w[0] >= w[1]), "{pops:?}");
     assert!(res.total > 10, "total counts every match: {}", res.total);
     assert_eq!(names("paris", None, 3)[0], "75056:Paris");
@@ -60,21 +75,40 @@ fn exact_names_first_then_by_population() {
 fn later_words_match_too() {
     // "Étienne" is not the first word of "Saint-Étienne".
     let found = names("etienne", Some(Niveau::Commune), 50);
-    assert!(found.contains(&"42218:Saint-Étienne".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"42218:Saint-Étienne".to_string()),
+        "{found:?}"
+    );
     let epcis = names("etienne", Some(Niveau::Epci), 5);
-    assert!(epcis.contains(&"244200770:Saint-Étienne Métropole".to_string()), "{epcis:?}");
+    assert!(
+        epcis.contains(&"244200770:Saint-Étienne Métropole".to_string()),
+        "{epcis:?}"
+    );
 }
 
 #[test]
 fn codes_and_postal_codes() {
     assert_eq!(names("42218", None, 5)[0], "42218:Saint-Étienne");
     assert!(names("42100", None, 5).contains(&"42218:Saint-Étienne".to_string()));
-    assert_eq!(names("244200770", None, 5), vec!["244200770:Saint-Étienne Métropole"]);
-    assert_eq!(names("2a", Some(Niveau::Departement), 5), vec!["2A:Corse-du-Sud"]);
-    assert_eq!(names("974", Some(Niveau::Departement), 5), vec!["974:La Réunion"]);
+    assert_eq!(
+        names("244200770", None, 5),
+        vec!["244200770:Saint-Étienne Métropole"]
+    );
+    assert_eq!(
+        names("2a", Some(Niveau::Departement), 5),
+        vec!["2A:Corse-du-Sud"]
+    );
+    assert_eq!(
+        names("974", Some(Niveau::Departement), 5),
+        vec!["974:La Réunion"]
+    );
     // "84" is both a région (Auvergne-Rhône-Alpes) and a département (Vaucluse).
     let both = names("84", None, 5);
-    assert!(both.contains(&"84:Auvergne-Rhône-Alpes".to_string()) && both.contains(&"84:Vaucluse".to_string()), "{both:?}");
+    assert!(
+        both.contains(&"84:Auvergne-Rhône-Alpes".to_string())
+            && both.contains(&"84:Vaucluse".to_string()),
+        "{both:?}"
+    );
     // A postal code prefix lists the communes it serves.
     assert!(names("4200", Some(Niveau::Commune), 10).contains(&"42218:Saint-Étienne".to_string()));
 }
@@ -100,7 +134,11 @@ fn no_territory_appears_twice() {
         let hits = i.search(r, q, None, 50).hits;
         let mut seen = std::collections::HashSet::new();
         for h in &hits {
-            assert!(seen.insert(h.territoire), "{q}: duplicate {}", r.nom(h.territoire));
+            assert!(
+                seen.insert(h.territoire),
+                "{q}: duplicate {}",
+                r.nom(h.territoire)
+            );
         }
         assert_eq!(hits.len(), 50);
     }

@@ -14,7 +14,13 @@ pub struct Change {
 }
 
 /// Appends a change, inside the caller's transaction.
-pub async fn append(conn: &mut AnyConnection, entity: &str, entity_id: &str, operation: &str, at: i64) -> Result<(), StoreError> {
+pub async fn append(
+    conn: &mut AnyConnection,
+    entity: &str,
+    entity_id: &str,
+    operation: &str,
+    at: i64,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO changes (entity, entity_id, operation, at) VALUES ($1, $2, $3, $4)")
         .bind(entity)
         .bind(entity_id)
@@ -48,6 +54,8 @@ pub async fn since(db: &Db, after: i64, limit: i64) -> Result<Vec<Change>, Store
 
 /// The latest sequence number (0 when the feed is empty).
 pub async fn last_seq(db: &Db) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM changes").fetch_one(db.pool()).await?;
+    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM changes")
+        .fetch_one(db.pool())
+        .await?;
     Ok(row.try_get("last")?)
 }

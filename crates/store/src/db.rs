@@ -26,14 +26,19 @@ impl Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("URL de base de données non prise en charge « {0} » : attendu sqlite://… ou postgres://…")]
+    #[error(
+        "URL de base de données non prise en charge « {0} » : attendu sqlite://… ou postgres://…"
+    )]
     UnsupportedUrl(String),
     #[error("base de données injoignable ({url}) : {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("migration de la base impossible : {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("verrou de migration impossible sur {path} : {source}")]
-    Lock { path: PathBuf, source: std::io::Error },
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("erreur de base de données : {0}")]
     Sql(#[from] sqlx::Error),
     #[error("donnée incohérente en base : {0}")]
@@ -60,7 +65,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }
@@ -69,7 +79,9 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -88,7 +100,10 @@ impl Db {
         let sqlite_path = sqlite_path(url);
         if let Some(parent) = sqlite_path.as_deref().and_then(Path::parent) {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Lock { path: parent.to_path_buf(), source: e })?;
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Lock {
+                    path: parent.to_path_buf(),
+                    source: e,
+                })?;
             }
         }
         let mut options = AnyPoolOptions::new()
@@ -108,8 +123,16 @@ impl Db {
         let pool = options
             .connect(url)
             .await
-            .map_err(|e| StoreError::Connect { url: redact_url(url), source: e })?;
-        Ok(Db { pool, backend, redacted_url: redact_url(url), sqlite_path })
+            .map_err(|e| StoreError::Connect {
+                url: redact_url(url),
+                source: e,
+            })?;
+        Ok(Db {
+            pool,
+            backend,
+            redacted_url: redact_url(url),
+            sqlite_path,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -160,12 +183,22 @@ async fn file_lock(db_path: &Path) -> Result<std::fs::File, StoreError> {
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| StoreError::Lock { path: lock_path.clone(), source: e })?;
+        .map_err(|e| StoreError::Lock {
+            path: lock_path.clone(),
+            source: e,
+        })?;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(Duration::from_millis(20)).await,
-            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::Lock { path: lock_path, source: e }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Lock {
+                    path: lock_path,
+                    source: e,
+                })
+            }
         }
     }
 }
@@ -176,15 +209,27 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
-        assert_eq!(redact_url("sqlite:///tmp/x.db?mode=rwc"), "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite:///tmp/x.db?mode=rwc"),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
     }
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite:///tmp/a.db?mode=rwc"), Some(PathBuf::from("/tmp/a.db")));
-        assert_eq!(sqlite_path("sqlite://data/a.db"), Some(PathBuf::from("data/a.db")));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/a.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/a.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite://data/a.db"),
+            Some(PathBuf::from("data/a.db"))
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }

@@ -69,12 +69,18 @@ pub async fn touch(db: &Db, id: &str, now: i64, expires_at: i64) -> Result<bool,
 }
 
 pub async fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
 /// Removes expired sessions; returns how many.
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected())
 }

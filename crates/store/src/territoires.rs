@@ -45,7 +45,9 @@ struct TerritoireRow<'a> {
 }
 
 fn rows(data: &ReferentielData) -> Vec<TerritoireRow<'_>> {
-    let mut out = Vec::with_capacity(data.regions.len() + data.departements.len() + data.epcis.len() + data.communes.len());
+    let mut out = Vec::with_capacity(
+        data.regions.len() + data.departements.len() + data.epcis.len() + data.communes.len(),
+    );
     let blank = TerritoireRow {
         niveau: "",
         code: "",
@@ -136,7 +138,10 @@ fn placeholders(rows: usize, cols: usize) -> String {
 /// Takes a named lock until the end of the transaction: the first write of the transaction, so
 /// that PostgreSQL holds the row lock and SQLite the database write lock.
 pub(crate) async fn lock(conn: &mut AnyConnection, name: &str) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE verrous SET compteur = compteur + 1 WHERE nom = $1").bind(name).execute(conn).await?;
+    let done = sqlx::query("UPDATE verrous SET compteur = compteur + 1 WHERE nom = $1")
+        .bind(name)
+        .execute(conn)
+        .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::Corrupt(format!("verrou « {name} » absent")));
     }
@@ -144,7 +149,9 @@ pub(crate) async fn lock(conn: &mut AnyConnection, name: &str) -> Result<(), Sto
 }
 
 async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM territoires").fetch_one(conn).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM territoires")
+        .fetch_one(conn)
+        .await?;
     Ok(row.try_get("n")?)
 }
 
@@ -154,18 +161,34 @@ pub async fn count_all(db: &Db) -> Result<i64, StoreError> {
     count(&mut conn).await
 }
 
-async fn write_all(conn: &mut AnyConnection, data: &ReferentielData, now: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM codes_postaux").execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM territoires").execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM referentiel_source").execute(&mut *conn).await?;
+async fn write_all(
+    conn: &mut AnyConnection,
+    data: &ReferentielData,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM codes_postaux")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM territoires")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM referentiel_source")
+        .execute(&mut *conn)
+        .await?;
     let all = rows(data);
     let mut id_of: HashMap<(&str, &str), i64> = HashMap::new();
     for (chunk_no, chunk) in all.chunks(ROWS_PER_INSERT).enumerate() {
-        let sql = format!("INSERT INTO territoires ({}) VALUES {}", COLUMNS.join(", "), placeholders(chunk.len(), COLUMNS.len()));
+        let sql = format!(
+            "INSERT INTO territoires ({}) VALUES {}",
+            COLUMNS.join(", "),
+            placeholders(chunk.len(), COLUMNS.len())
+        );
         let mut q = sqlx::query::<Any>(&sql);
         for (i, r) in chunk.iter().enumerate() {
             let id = (chunk_no * ROWS_PER_INSERT + i + 1) as i64;
-            if r.niveau == "commune" && matches!(r.type_, "commune-actuelle" | "arrondissement-municipal") {
+            if r.niveau == "commune"
+                && matches!(r.type_, "commune-actuelle" | "arrondissement-municipal")
+            {
                 id_of.insert((r.code, r.type_), id);
             }
             q = q
@@ -194,7 +217,10 @@ async fn write_all(conn: &mut AnyConnection, data: &ReferentielData, now: i64) -
         }
     }
     for chunk in postal.chunks(ROWS_PER_INSERT * 4) {
-        let sql = format!("INSERT INTO codes_postaux (code_postal, territoire_id) VALUES {}", placeholders(chunk.len(), 2));
+        let sql = format!(
+            "INSERT INTO codes_postaux (code_postal, territoire_id) VALUES {}",
+            placeholders(chunk.len(), 2)
+        );
         let mut q = sqlx::query::<Any>(&sql);
         for (cp, id) in chunk {
             q = q.bind(*cp).bind(*id);
@@ -207,7 +233,11 @@ async fn write_all(conn: &mut AnyConnection, data: &ReferentielData, now: i64) -
         ("millesime", &data.source.millesime),
         ("populations", &data.source.populations),
     ] {
-        sqlx::query("INSERT INTO referentiel_source (cle, valeur) VALUES ($1, $2)").bind(k).bind(v).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO referentiel_source (cle, valeur) VALUES ($1, $2)")
+            .bind(k)
+            .bind(v)
+            .execute(&mut *conn)
+            .await?;
     }
     changes::append(conn, "referentiel", "*", "remplacement", now).await
 }
@@ -223,7 +253,11 @@ pub async fn replace(db: &Db, data: &ReferentielData, now: i64) -> Result<(), St
 
 /// Loads the referential when the database has none; returns whether it did. Safe when several
 /// processes start at once: the check runs under the lock.
-pub async fn load_if_empty(db: &Db, data: impl FnOnce() -> ReferentielData, now: i64) -> Result<bool, StoreError> {
+pub async fn load_if_empty(
+    db: &Db,
+    data: impl FnOnce() -> ReferentielData,
+    now: i64,
+) -> Result<bool, StoreError> {
     if count_all(db).await? > 0 {
         return Ok(false);
     }
@@ -244,11 +278,18 @@ fn opt(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>, sqlx::Error
 /// Reads the whole referential back; `None` when the database has none.
 pub async fn load(db: &Db) -> Result<Option<ReferentielData>, StoreError> {
     let mut conn = db.pool().acquire().await?;
-    let source_rows = sqlx::query("SELECT cle, valeur FROM referentiel_source").fetch_all(&mut *conn).await?;
+    let source_rows = sqlx::query("SELECT cle, valeur FROM referentiel_source")
+        .fetch_all(&mut *conn)
+        .await?;
     if source_rows.is_empty() {
         return Ok(None);
     }
-    let mut source = SourceInfo { source: String::new(), licence: String::new(), millesime: String::new(), populations: String::new() };
+    let mut source = SourceInfo {
+        source: String::new(),
+        licence: String::new(),
+        millesime: String::new(),
+        populations: String::new(),
+    };
     for r in &source_rows {
         let value: String = r.try_get("valeur")?;
         match r.try_get::<String, _>("cle")?.as_str() {
@@ -260,11 +301,29 @@ pub async fn load(db: &Db) -> Result<Option<ReferentielData>, StoreError> {
         }
     }
     let mut postal: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query("SELECT code_postal, territoire_id FROM codes_postaux ORDER BY code_postal").fetch_all(&mut *conn).await? {
-        postal.entry(r.try_get("territoire_id")?).or_default().push(r.try_get("code_postal")?);
+    for r in
+        sqlx::query("SELECT code_postal, territoire_id FROM codes_postaux ORDER BY code_postal")
+            .fetch_all(&mut *conn)
+            .await?
+    {
+        postal
+            .entry(r.try_get("territoire_id")?)
+            .or_default()
+            .push(r.try_get("code_postal")?);
     }
-    let all = sqlx::query(&format!("SELECT {} FROM territoires ORDER BY id", COLUMNS.join(", "))).fetch_all(&mut *conn).await?;
-    let mut data = ReferentielData { source, regions: Vec::new(), departements: Vec::new(), epcis: Vec::new(), communes: Vec::new() };
+    let all = sqlx::query(&format!(
+        "SELECT {} FROM territoires ORDER BY id",
+        COLUMNS.join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut data = ReferentielData {
+        source,
+        regions: Vec::new(),
+        departements: Vec::new(),
+        epcis: Vec::new(),
+        communes: Vec::new(),
+    };
     let corrupt = |what: String| StoreError::Corrupt(what);
     for r in &all {
         let id: i64 = r.try_get("id")?;
@@ -272,25 +331,39 @@ pub async fn load(db: &Db) -> Result<Option<ReferentielData>, StoreError> {
         let code: String = r.try_get("code")?;
         let type_: String = r.try_get("type")?;
         let nom: String = r.try_get("nom")?;
-        let zone = opt(r, "zone")?.map(|z| Zone::from_code(&z).ok_or_else(|| corrupt(format!("zone « {z} » du territoire {id}")))).transpose()?;
-        let need_zone = || zone.ok_or_else(|| corrupt(format!("zone manquante pour le territoire {id}")));
+        let zone = opt(r, "zone")?
+            .map(|z| {
+                Zone::from_code(&z)
+                    .ok_or_else(|| corrupt(format!("zone « {z} » du territoire {id}")))
+            })
+            .transpose()?;
+        let need_zone =
+            || zone.ok_or_else(|| corrupt(format!("zone manquante pour le territoire {id}")));
         match niveau.as_str() {
-            "region" => data.regions.push(Region { code, nom, zone: need_zone()?, chef_lieu: opt(r, "chef_lieu")? }),
+            "region" => data.regions.push(Region {
+                code,
+                nom,
+                zone: need_zone()?,
+                chef_lieu: opt(r, "chef_lieu")?,
+            }),
             "departement" => data.departements.push(Departement {
                 code,
                 nom,
-                code_region: opt(r, "code_region")?.ok_or_else(|| corrupt(format!("département {id} sans région")))?,
+                code_region: opt(r, "code_region")?
+                    .ok_or_else(|| corrupt(format!("département {id} sans région")))?,
                 zone: need_zone()?,
                 chef_lieu: opt(r, "chef_lieu")?,
             }),
             "epci" => data.epcis.push(Epci {
                 siren: code,
                 nom,
-                type_epci: TypeEpci::from_code(&type_).ok_or_else(|| corrupt(format!("type d'EPCI « {type_} »")))?,
+                type_epci: TypeEpci::from_code(&type_)
+                    .ok_or_else(|| corrupt(format!("type d'EPCI « {type_} »")))?,
                 mode_financement: opt(r, "mode_financement")?,
             }),
             "commune" => data.communes.push(Commune {
-                type_commune: TypeCommune::from_slug(&type_).ok_or_else(|| corrupt(format!("type de commune « {type_} »")))?,
+                type_commune: TypeCommune::from_slug(&type_)
+                    .ok_or_else(|| corrupt(format!("type de commune « {type_} »")))?,
                 nom,
                 code_departement: opt(r, "code_departement")?.unwrap_or_default(),
                 code_region: opt(r, "code_region")?.unwrap_or_default(),

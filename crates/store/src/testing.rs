@@ -32,19 +32,38 @@ pub async fn fresh_url() -> (String, TestDbGuard) {
                 "alliances_t_{}_{}_{}",
                 std::process::id(),
                 COUNTER.fetch_add(1, Ordering::Relaxed),
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0)
             );
             sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("TEST_DATABASE_URL reachable");
-            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("CREATE DATABASE (the role needs CREATEDB)");
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("TEST_DATABASE_URL reachable");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("CREATE DATABASE (the role needs CREATEDB)");
             conn.close().await.ok();
             let url = with_database(&admin, &name);
-            (url, TestDbGuard { _dir: None, postgres: Some((admin, name)) })
+            (
+                url,
+                TestDbGuard {
+                    _dir: None,
+                    postgres: Some((admin, name)),
+                },
+            )
         }
         _ => {
             let dir = tempfile::tempdir().expect("temporary folder");
             let url = sqlite_url_for_dir(dir.path());
-            (url, TestDbGuard { _dir: Some(dir), postgres: None })
+            (
+                url,
+                TestDbGuard {
+                    _dir: Some(dir),
+                    postgres: None,
+                },
+            )
         }
     }
 }
@@ -66,10 +85,15 @@ impl Drop for TestDbGuard {
 fn drop_database(admin: String, name: String) {
     // Drop runs outside any runtime guarantee: use a small runtime on its own thread.
     let _ = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
         rt.block_on(async {
             let mut conn = sqlx::AnyConnection::connect(&admin).await.ok()?;
-            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.ok()?;
+            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await
+                .ok()?;
             conn.close().await.ok()
         })
     })
@@ -79,9 +103,16 @@ fn drop_database(admin: String, name: String) {
 /// A fresh migrated database on the backend chosen by `TEST_DATABASE_URL`.
 pub async fn fresh() -> TestDb {
     let (url, mut guard) = fresh_url().await;
-    let db = Db::connect(&url, 5).await.expect("connect to the test database");
+    let db = Db::connect(&url, 5)
+        .await
+        .expect("connect to the test database");
     db.migrate().await.expect("migrations apply");
-    TestDb { db, url, _dir: guard._dir.take(), postgres: guard.postgres.take() }
+    TestDb {
+        db,
+        url,
+        _dir: guard._dir.take(),
+        postgres: guard.postgres.take(),
+    }
 }
 
 impl Drop for TestDb {
@@ -99,7 +130,10 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[authority_start..].find('/').map(|i| authority_start + i).unwrap_or(base.len());
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| authority_start + i)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], name);
     if let Some(q) = query {
         out.push('?');
@@ -112,7 +146,10 @@ pub fn with_database(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(super::with_database("postgres://u:p@h:5433/x?sslmode=disable", "y"), "postgres://u:p@h:5433/y?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://u:p@h:5433/x?sslmode=disable", "y"),
+            "postgres://u:p@h:5433/y?sslmode=disable"
+        );
         assert_eq!(super::with_database("postgres://h", "y"), "postgres://h/y");
     }
 }

@@ -6,9 +6,25 @@ use alliances_store::testing::{backend_name, fresh, fresh_url};
 use alliances_store::{changes, sessions, territoires, Db};
 
 fn small_referential() -> ReferentielData {
-    let region = Region { code: "84".into(), nom: "Auvergne-Rhône-Alpes".into(), zone: Zone::Metro, chef_lieu: Some("69123".into()) };
-    let dep = Departement { code: "42".into(), nom: "Loire".into(), code_region: "84".into(), zone: Zone::Metro, chef_lieu: None };
-    let epci = Epci { siren: "244200770".into(), nom: "Saint-Étienne Métropole".into(), type_epci: TypeEpci::METRO, mode_financement: Some("FPU".into()) };
+    let region = Region {
+        code: "84".into(),
+        nom: "Auvergne-Rhône-Alpes".into(),
+        zone: Zone::Metro,
+        chef_lieu: Some("69123".into()),
+    };
+    let dep = Departement {
+        code: "42".into(),
+        nom: "Loire".into(),
+        code_region: "84".into(),
+        zone: Zone::Metro,
+        chef_lieu: None,
+    };
+    let epci = Epci {
+        siren: "244200770".into(),
+        nom: "Saint-Étienne Métropole".into(),
+        type_epci: TypeEpci::METRO,
+        mode_financement: Some("FPU".into()),
+    };
     let commune = Commune {
         code: "42218".into(),
         type_commune: TypeCommune::Actuelle,
@@ -31,7 +47,12 @@ fn small_referential() -> ReferentielData {
     deleguee.siren = None;
     deleguee.codes_postaux = vec![];
     ReferentielData {
-        source: SourceInfo { source: "test".into(), licence: "LO 2.0".into(), millesime: "2026".into(), populations: "test".into() },
+        source: SourceInfo {
+            source: "test".into(),
+            licence: "LO 2.0".into(),
+            millesime: "2026".into(),
+            populations: "test".into(),
+        },
         regions: vec![region],
         departements: vec![dep],
         epcis: vec![epci],
@@ -46,8 +67,14 @@ async fn referential_round_trips_and_replacement_is_atomic() {
     assert_eq!(territoires::count_all(&t.db).await.unwrap(), 0);
     assert!(territoires::load(&t.db).await.unwrap().is_none());
     let data = small_referential();
-    assert!(territoires::load_if_empty(&t.db, || data.clone(), 100).await.unwrap());
-    assert!(!territoires::load_if_empty(&t.db, || panic!("must not reload"), 101).await.unwrap());
+    assert!(territoires::load_if_empty(&t.db, || data.clone(), 100)
+        .await
+        .unwrap());
+    assert!(
+        !territoires::load_if_empty(&t.db, || panic!("must not reload"), 101)
+            .await
+            .unwrap()
+    );
     let back = territoires::load(&t.db).await.unwrap().unwrap();
     assert_eq!(back, data);
     // The referential built from the database is consistent.
@@ -71,16 +98,30 @@ async fn referential_round_trips_and_replacement_is_atomic() {
 async fn change_feed_is_ordered_and_written_with_the_data() {
     let t = fresh().await;
     assert_eq!(changes::last_seq(&t.db).await.unwrap(), 0);
-    territoires::replace(&t.db, &small_referential(), 200).await.unwrap();
+    territoires::replace(&t.db, &small_referential(), 200)
+        .await
+        .unwrap();
     let mut bad = small_referential();
     bad.communes.push(bad.communes[0].clone());
     assert!(territoires::replace(&t.db, &bad, 201).await.is_err());
-    territoires::replace(&t.db, &small_referential(), 202).await.unwrap();
+    territoires::replace(&t.db, &small_referential(), 202)
+        .await
+        .unwrap();
     let all = changes::since(&t.db, 0, 100).await.unwrap();
-    assert_eq!(all.len(), 2, "the failed replacement left no change behind: {all:?}");
+    assert_eq!(
+        all.len(),
+        2,
+        "the failed replacement left no change behind: {all:?}"
+    );
     assert!(all[0].seq < all[1].seq);
-    assert_eq!((all[0].entity.as_str(), all[0].operation.as_str(), all[0].at), ("referentiel", "remplacement", 200));
-    assert_eq!(changes::since(&t.db, all[0].seq, 100).await.unwrap(), vec![all[1].clone()]);
+    assert_eq!(
+        (all[0].entity.as_str(), all[0].operation.as_str(), all[0].at),
+        ("referentiel", "remplacement", 200)
+    );
+    assert_eq!(
+        changes::since(&t.db, all[0].seq, 100).await.unwrap(),
+        vec![all[1].clone()]
+    );
     assert_eq!(changes::last_seq(&t.db).await.unwrap(), all[1].seq);
 }
 
@@ -97,10 +138,24 @@ async fn sessions_expire_and_are_touched() {
         expires_at: 2000,
     };
     sessions::insert(&t.db, &s).await.unwrap();
-    assert_eq!(sessions::get(&t.db, "h1", 1500).await.unwrap(), Some(s.clone()));
-    assert_eq!(sessions::get(&t.db, "h1", 2000).await.unwrap(), None, "expired at its expiry time");
+    assert_eq!(
+        sessions::get(&t.db, "h1", 1500).await.unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(
+        sessions::get(&t.db, "h1", 2000).await.unwrap(),
+        None,
+        "expired at its expiry time"
+    );
     assert!(sessions::touch(&t.db, "h1", 1900, 3000).await.unwrap());
-    assert_eq!(sessions::get(&t.db, "h1", 2500).await.unwrap().unwrap().last_seen_at, 1900);
+    assert_eq!(
+        sessions::get(&t.db, "h1", 2500)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at,
+        1900
+    );
     assert!(sessions::insert(&t.db, &s).await.is_err(), "ids are unique");
     let mut other = s.clone();
     other.id = "h2".into();
@@ -122,7 +177,9 @@ async fn concurrent_migrations_and_first_loads_run_once() {
         handles.push(tokio::spawn(async move {
             let db = Db::connect(&url, 2).await.unwrap();
             db.migrate().await.unwrap();
-            territoires::load_if_empty(&db, small_referential, 1).await.unwrap()
+            territoires::load_if_empty(&db, small_referential, 1)
+                .await
+                .unwrap()
         }));
     }
     let mut loaded = 0;

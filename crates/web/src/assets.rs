@@ -16,9 +16,21 @@ pub struct Assets {
 }
 
 const FILES: [(&str, &[u8], &str); 3] = [
-    ("app.css", include_bytes!("../../../static/app.css"), "text/css; charset=utf-8"),
-    ("app.js", include_bytes!("../../../static/app.js"), "text/javascript; charset=utf-8"),
-    ("favicon.svg", include_bytes!("../../../static/favicon.svg"), "image/svg+xml"),
+    (
+        "app.css",
+        include_bytes!("../../../static/app.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "app.js",
+        include_bytes!("../../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../../../static/favicon.svg"),
+        "image/svg+xml",
+    ),
 ];
 
 impl Assets {
@@ -30,14 +42,25 @@ impl Assets {
             let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
             let url = format!("/static/{stem}.{hash}.{ext}");
             by_url.insert(url.clone(), name);
-            by_name.insert(name, Asset { bytes, content_type, url });
+            by_name.insert(
+                name,
+                Asset {
+                    bytes,
+                    content_type,
+                    url,
+                },
+            );
         }
         Self { by_name, by_url }
     }
 
     /// The fingerprinted URL of an asset. Panics on an unknown name: a template bug caught by tests.
     pub fn url(&self, name: &str) -> &str {
-        &self.by_name.get(name).unwrap_or_else(|| panic!("unknown asset {name}")).url
+        &self
+            .by_name
+            .get(name)
+            .unwrap_or_else(|| panic!("unknown asset {name}"))
+            .url
     }
 
     pub fn by_url(&self, url: &str) -> Option<&Asset> {

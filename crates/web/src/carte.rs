@@ -21,27 +21,53 @@ fn shapes() -> &'static [Shape] {
             .skip(1)
             .filter_map(|l| {
                 let mut f = l.split('\t');
-                Some(Shape { code: f.next()?, nom: f.next()?, path: f.next()? })
+                Some(Shape {
+                    code: f.next()?,
+                    nom: f.next()?,
+                    path: f.next()?,
+                })
             })
             .collect()
     })
 }
 
 /// The overseas départements drawn as insets, in the sea west of the metropolitan shape.
-const OUTRE_MER: [(&str, &str); 5] = [("971", "Guadeloupe"), ("972", "Martinique"), ("973", "Guyane"), ("974", "La Réunion"), ("976", "Mayotte")];
+const OUTRE_MER: [(&str, &str); 5] = [
+    ("971", "Guadeloupe"),
+    ("972", "Martinique"),
+    ("973", "Guyane"),
+    ("974", "La Réunion"),
+    ("976", "Mayotte"),
+];
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Renders the map. Départements whose code is in `highlight` are filled; each one links to its
 /// page. The SVG is hidden from assistive technologies and out of the tab order: the same links
 /// are on the page as text, and `caption` says in words what is highlighted.
-pub fn render(highlight: &HashSet<&str>, title: &str, outre_mer_label: &str, caption: &str) -> String {
+pub fn render(
+    highlight: &HashSet<&str>,
+    title: &str,
+    outre_mer_label: &str,
+    caption: &str,
+) -> String {
     let mut svg = String::with_capacity(TSV.len() + 4096);
-    let _ = write!(svg, r#"<figure class="carte-figure"><svg class="carte" viewBox="0 0 613 585" aria-hidden="true" focusable="false"><title>{}</title>"#, escape(title));
+    let _ = write!(
+        svg,
+        r#"<figure class="carte-figure"><svg class="carte" viewBox="0 0 613 585" aria-hidden="true" focusable="false"><title>{}</title>"#,
+        escape(title)
+    );
     for s in shapes() {
-        let class = if highlight.contains(s.code) { "departement surligne" } else { "departement" };
+        let class = if highlight.contains(s.code) {
+            "departement surligne"
+        } else {
+            "departement"
+        };
         let _ = write!(
             svg,
             r#"<a href="/territoires/departement/{code}" tabindex="-1"><title>{nom} ({code})</title><path class="{class}" data-code="{code}" d="{d}"/></a>"#,
@@ -50,17 +76,29 @@ pub fn render(highlight: &HashSet<&str>, title: &str, outre_mer_label: &str, cap
             d = s.path
         );
     }
-    let _ = write!(svg, r#"<g class="encarts"><text class="encarts-titre" x="6" y="392">{}</text>"#, escape(outre_mer_label));
+    let _ = write!(
+        svg,
+        r#"<g class="encarts"><text class="encarts-titre" x="6" y="392">{}</text>"#,
+        escape(outre_mer_label)
+    );
     for (i, (code, nom)) in OUTRE_MER.iter().enumerate() {
         let y = 402 + i as u32 * 36;
-        let class = if highlight.contains(code) { "departement surligne" } else { "departement" };
+        let class = if highlight.contains(code) {
+            "departement surligne"
+        } else {
+            "departement"
+        };
         let _ = write!(
             svg,
             r#"<a href="/territoires/departement/{code}" tabindex="-1"><title>{nom} ({code})</title><rect class="{class}" data-code="{code}" x="6" y="{y}" width="26" height="26" rx="4"/><text class="encart-nom" x="38" y="{ty}">{code} {nom}</text></a>"#,
             ty = y + 17
         );
     }
-    let _ = write!(svg, r#"</g></svg><figcaption>{}</figcaption></figure>"#, escape(caption));
+    let _ = write!(
+        svg,
+        r#"</g></svg><figcaption>{}</figcaption></figure>"#,
+        escape(caption)
+    );
     svg
 }
 
@@ -76,6 +114,9 @@ mod tests {
         assert!(svg.contains(r#"class="departement surligne" data-code="42""#));
         assert!(svg.contains(r#"class="departement surligne" data-code="974""#));
         assert_eq!(svg.matches("data-code=").count(), 101);
-        assert!(!svg.contains("style="), "no inline style (Content-Security-Policy)");
+        assert!(
+            !svg.contains("style="),
+            "no inline style (Content-Security-Policy)"
+        );
     }
 }

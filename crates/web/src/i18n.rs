@@ -34,11 +34,13 @@ pub struct I18n {
 }
 
 fn bundle(lang: unic_langid::LanguageIdentifier, source: &str) -> FluentBundle<FluentResource> {
-    let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, errors)| panic!("invalid Fluent file: {errors:?}"));
+    let resource = FluentResource::try_new(source.to_string())
+        .unwrap_or_else(|(_, errors)| panic!("invalid Fluent file: {errors:?}"));
     let mut b = FluentBundle::new_concurrent(vec![lang]);
     // No Unicode isolation marks: the strings end up in HTML where they would show as noise.
     b.set_use_isolating(false);
-    b.add_resource(resource).expect("no duplicate Fluent message");
+    b.add_resource(resource)
+        .expect("no duplicate Fluent message");
     b
 }
 
@@ -47,7 +49,10 @@ pub const EN_SOURCE: &str = include_str!("../../../locales/en/main.ftl");
 
 impl I18n {
     pub fn new() -> Self {
-        Self { fr: bundle(langid!("fr"), FR_SOURCE), en: bundle(langid!("en"), EN_SOURCE) }
+        Self {
+            fr: bundle(langid!("fr"), FR_SOURCE),
+            en: bundle(langid!("en"), EN_SOURCE),
+        }
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
@@ -129,7 +134,7 @@ pub fn group_thousands(n: u64, sep: char) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -144,7 +149,9 @@ mod tests {
     fn keys(source: &str) -> Vec<String> {
         let mut k: Vec<String> = source
             .lines()
-            .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" = ") || l.ends_with(" ="))
+            .filter(|l| {
+                !l.starts_with(' ') && !l.starts_with('#') && l.contains(" = ") || l.ends_with(" =")
+            })
             .filter_map(|l| l.split(" =").next().map(|s| s.trim().to_string()))
             .filter(|s| !s.is_empty() && !s.starts_with('[') && !s.starts_with('*'))
             .collect();
@@ -164,9 +171,18 @@ mod tests {
         let fr = Tr::new(i18n.clone(), Lang::Fr);
         assert_eq!(fr.nombre(2_103_778), "2\u{202f}103\u{202f}778");
         assert_eq!(fr.nombre(12), "12");
-        assert_eq!(fr.tn("recherche-resultats", 0, &[("q", "x")]), "Aucun territoire trouvé pour « x ».");
-        assert_eq!(fr.tn("recherche-resultats", 1, &[("q", "x")]), "1 territoire trouvé pour « x ».");
-        assert_eq!(fr.tn("recherche-resultats", 1234, &[("q", "x")]), "1\u{202f}234 territoires trouvés pour « x ».");
+        assert_eq!(
+            fr.tn("recherche-resultats", 0, &[("q", "x")]),
+            "Aucun territoire trouvé pour « x »."
+        );
+        assert_eq!(
+            fr.tn("recherche-resultats", 1, &[("q", "x")]),
+            "1 territoire trouvé pour « x »."
+        );
+        assert_eq!(
+            fr.tn("recherche-resultats", 1234, &[("q", "x")]),
+            "1\u{202f}234 territoires trouvés pour « x »."
+        );
         let en = Tr::new(i18n, Lang::En);
         assert_eq!(en.nombre(1234), "1,234");
         assert_eq!(en.t("nav-accueil"), "Home");

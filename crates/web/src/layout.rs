@@ -12,8 +12,14 @@ use std::convert::Infallible;
 pub struct PageLang(pub Lang);
 
 pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
-    let from_query = query.and_then(|q| q.split('&').find_map(|p| p.strip_prefix("lang=")).and_then(Lang::parse));
-    from_query.or_else(|| lang_cookie(headers)).unwrap_or(Lang::Fr)
+    let from_query = query.and_then(|q| {
+        q.split('&')
+            .find_map(|p| p.strip_prefix("lang="))
+            .and_then(Lang::parse)
+    });
+    from_query
+        .or_else(|| lang_cookie(headers))
+        .unwrap_or(Lang::Fr)
 }
 
 fn lang_cookie(headers: &HeaderMap) -> Option<Lang> {
@@ -53,11 +59,24 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(state: &AppState, lang: Lang, path: &str, section: &'static str, title: String) -> Self {
+    pub fn new(
+        state: &AppState,
+        lang: Lang,
+        path: &str,
+        section: &'static str,
+        title: String,
+    ) -> Self {
         let tr = Tr::new(state.i18n.clone(), lang);
         let territoires = state.app.territoires();
         let src = &territoires.referentiel.source;
-        let footer_data = tr.ta("pied-donnees", &[("source", &src.source), ("millesime", &src.millesime), ("licence", &src.licence)]);
+        let footer_data = tr.ta(
+            "pied-donnees",
+            &[
+                ("source", &src.source),
+                ("millesime", &src.millesime),
+                ("licence", &src.licence),
+            ],
+        );
         Self {
             title,
             path: path.to_string(),
@@ -100,5 +119,8 @@ impl Layout {
 
 /// The home crumb, first of every breadcrumb.
 pub fn home_crumb(tr: &Tr) -> Crumb {
-    Crumb { label: tr.t("nav-accueil"), href: Some("/".into()) }
+    Crumb {
+        label: tr.t("nav-accueil"),
+        href: Some("/".into()),
+    }
 }

@@ -38,7 +38,9 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -65,9 +67,16 @@ impl Params {
         let mut values = HashMap::new();
         for (k, v) in raw.0 {
             if !allowed.contains(&k.as_str()) {
-                let known = if allowed.is_empty() { "aucun paramètre accepté".to_string() } else { format!("paramètres acceptés : {}", allowed.join(", ")) };
+                let known = if allowed.is_empty() {
+                    "aucun paramètre accepté".to_string()
+                } else {
+                    format!("paramètres acceptés : {}", allowed.join(", "))
+                };
                 let shown: String = k.chars().take(40).collect();
-                return Err(Problem::bad_request(&shown, format!("paramètre inconnu ({known})")));
+                return Err(Problem::bad_request(
+                    &shown,
+                    format!("paramètre inconnu ({known})"),
+                ));
             }
             if values.insert(k.clone(), v).is_some() {
                 return Err(Problem::bad_request(&k, "paramètre répété"));
@@ -81,12 +90,21 @@ impl Params {
     }
 
     /// A whole number within `min..=max`, or `default` when absent.
-    pub fn number(&self, name: &str, default: usize, min: usize, max: usize) -> Result<usize, Problem> {
+    pub fn number(
+        &self,
+        name: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, Problem> {
         match self.values.get(name) {
             None => Ok(default),
             Some(v) => match v.trim().parse::<usize>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(Problem::bad_request(name, format!("nombre entier de {min} à {max} attendu"))),
+                _ => Err(Problem::bad_request(
+                    name,
+                    format!("nombre entier de {min} à {max} attendu"),
+                )),
             },
         }
     }

@@ -28,7 +28,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, title: &str, detail: impl Into<String>) -> Self {
-        Self { type_: "about:blank".into(), title: title.into(), status: status.as_u16(), detail: detail.into(), errors: Vec::new() }
+        Self {
+            type_: "about:blank".into(),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -37,13 +43,24 @@ impl Problem {
 
     pub fn bad_request(champ: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        let mut p = Self::new(StatusCode::BAD_REQUEST, "Requête invalide", format!("paramètre {champ} : {message}"));
-        p.errors.push(FieldError { champ: champ.into(), message });
+        let mut p = Self::new(
+            StatusCode::BAD_REQUEST,
+            "Requête invalide",
+            format!("paramètre {champ} : {message}"),
+        );
+        p.errors.push(FieldError {
+            champ: champ.into(),
+            message,
+        });
         p
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Erreur du serveur", "une erreur inattendue est survenue ; elle a été enregistrée")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erreur du serveur",
+            "une erreur inattendue est survenue ; elle a été enregistrée",
+        )
     }
 }
 
@@ -51,7 +68,10 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, axum::Json(self)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }

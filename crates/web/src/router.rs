@@ -10,7 +10,10 @@ pub fn routes(state: AppState) -> Router {
         // Pages
         .route("/", get(pages::accueil::accueil))
         .route("/territoires", get(pages::territoires::recherche))
-        .route("/territoires/{niveau}/{code}", get(pages::territoires::fiche))
+        .route(
+            "/territoires/{niveau}/{code}",
+            get(pages::territoires::fiche),
+        )
         .route("/api", get(pages::api_doc::api_doc))
         // JSON API
         .route("/api/openapi.json", get(system::openapi))
@@ -18,11 +21,23 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/communes", get(api::territoires::communes))
         .route("/api/v1/communes/{code}", get(api::territoires::commune))
         .route("/api/v1/epcis/{siren}", get(api::territoires::epci))
-        .route("/api/v1/epcis/{siren}/communes", get(api::territoires::epci_communes))
-        .route("/api/v1/departements/{code}", get(api::territoires::departement))
-        .route("/api/v1/departements/{code}/communes", get(api::territoires::departement_communes))
+        .route(
+            "/api/v1/epcis/{siren}/communes",
+            get(api::territoires::epci_communes),
+        )
+        .route(
+            "/api/v1/departements/{code}",
+            get(api::territoires::departement),
+        )
+        .route(
+            "/api/v1/departements/{code}/communes",
+            get(api::territoires::departement_communes),
+        )
         .route("/api/v1/regions/{code}", get(api::territoires::region))
-        .route("/api/v1/regions/{code}/departements", get(api::territoires::region_departements))
+        .route(
+            "/api/v1/regions/{code}/departements",
+            get(api::territoires::region_departements),
+        )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         // Operations and assets
         .route("/healthz", get(system::healthz))

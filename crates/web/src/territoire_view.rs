@@ -56,25 +56,42 @@ fn text(s: impl Into<String>) -> Vec<(String, Option<String>)> {
 }
 
 fn reg(idx: u32) -> TerritoireRef {
-    TerritoireRef { niveau: Niveau::Region, idx }
+    TerritoireRef {
+        niveau: Niveau::Region,
+        idx,
+    }
 }
 fn dep(idx: u32) -> TerritoireRef {
-    TerritoireRef { niveau: Niveau::Departement, idx }
+    TerritoireRef {
+        niveau: Niveau::Departement,
+        idx,
+    }
 }
 fn epci(idx: u32) -> TerritoireRef {
-    TerritoireRef { niveau: Niveau::Epci, idx }
+    TerritoireRef {
+        niveau: Niveau::Epci,
+        idx,
+    }
 }
 fn com(idx: u32) -> TerritoireRef {
-    TerritoireRef { niveau: Niveau::Commune, idx }
+    TerritoireRef {
+        niveau: Niveau::Commune,
+        idx,
+    }
 }
 
 fn population_cell(tr: &Tr, r: &Referentiel, t: TerritoireRef) -> String {
-    r.population(t).map(|p| tr.nombre(p)).unwrap_or_else(|| "—".into())
+    r.population(t)
+        .map(|p| tr.nombre(p))
+        .unwrap_or_else(|| "—".into())
 }
 
 /// The content of a territory's page.
 pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
-    let fait = |label: &str, valeurs: Vec<(String, Option<String>)>| Fait { label: tr.t(label), valeurs };
+    let fait = |label: &str, valeurs: Vec<(String, Option<String>)>| Fait {
+        label: tr.t(label),
+        valeurs,
+    };
     let mut faits = Vec::new();
     let mut sections = Vec::new();
     let col = |k: &str| tr.t(k);
@@ -82,18 +99,30 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
         Niveau::Region => {
             let x = r.region(t.idx);
             faits.push(fait("fiche-code-insee", text(&x.code)));
-            faits.push(fait("fiche-zone", text(tr.t(&format!("zone-{}", x.zone.code())))));
+            faits.push(fait(
+                "fiche-zone",
+                text(tr.t(&format!("zone-{}", x.zone.code()))),
+            ));
             let deps = r.departements_of_region(t.idx);
             sections.push(Section {
                 titre: tr.t("fiche-departements-de-la-region"),
                 note: None,
-                colonnes: vec![col("colonne-nom"), col("colonne-code"), col("colonne-population"), col("colonne-communes")],
+                colonnes: vec![
+                    col("colonne-nom"),
+                    col("colonne-code"),
+                    col("colonne-population"),
+                    col("colonne-communes"),
+                ],
                 lignes: deps
                     .iter()
                     .map(|&d| Ligne {
                         nom: r.departement(d).nom.clone(),
                         href: href(r, dep(d)),
-                        cellules: vec![r.departement(d).code.clone(), population_cell(tr, r, dep(d)), tr.nombre(u64::from(r.communes_count(dep(d))))],
+                        cellules: vec![
+                            r.departement(d).code.clone(),
+                            population_cell(tr, r, dep(d)),
+                            tr.nombre(u64::from(r.communes_count(dep(d)))),
+                        ],
                     })
                     .collect(),
             });
@@ -101,26 +130,51 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
         Niveau::Departement => {
             let x = r.departement(t.idx);
             faits.push(fait("fiche-code-insee", text(&x.code)));
-            faits.push(fait("fiche-region", vec![link(r, reg(r.region_of_departement(t.idx)))]));
-            faits.push(fait("fiche-zone", text(tr.t(&format!("zone-{}", x.zone.code())))));
-            if let Some(cl) = x.chef_lieu.as_deref().and_then(|c| r.find_commune(c, Some(TypeCommune::Actuelle))) {
+            faits.push(fait(
+                "fiche-region",
+                vec![link(r, reg(r.region_of_departement(t.idx)))],
+            ));
+            faits.push(fait(
+                "fiche-zone",
+                text(tr.t(&format!("zone-{}", x.zone.code()))),
+            ));
+            if let Some(cl) = x
+                .chef_lieu
+                .as_deref()
+                .and_then(|c| r.find_commune(c, Some(TypeCommune::Actuelle)))
+            {
                 faits.push(fait("fiche-chef-lieu", vec![link(r, com(cl))]));
             }
             sections.push(Section {
                 titre: tr.t("fiche-epcis-du-departement"),
                 note: None,
-                colonnes: vec![col("colonne-nom"), col("colonne-type"), col("colonne-population"), col("colonne-communes")],
+                colonnes: vec![
+                    col("colonne-nom"),
+                    col("colonne-type"),
+                    col("colonne-population"),
+                    col("colonne-communes"),
+                ],
                 lignes: r
                     .epcis_of_departement(t.idx)
                     .iter()
                     .map(|&e| Ligne {
                         nom: r.epci(e).nom.clone(),
                         href: href(r, epci(e)),
-                        cellules: vec![kind_label(tr, r, epci(e)), population_cell(tr, r, epci(e)), tr.nombre(u64::from(r.communes_count(epci(e))))],
+                        cellules: vec![
+                            kind_label(tr, r, epci(e)),
+                            population_cell(tr, r, epci(e)),
+                            tr.nombre(u64::from(r.communes_count(epci(e)))),
+                        ],
                     })
                     .collect(),
             });
-            sections.push(communes_section(r, tr, "fiche-communes-du-departement", r.communes_of_departement(t.idx), false));
+            sections.push(communes_section(
+                r,
+                tr,
+                "fiche-communes-du-departement",
+                r.communes_of_departement(t.idx),
+                false,
+            ));
         }
         Niveau::Epci => {
             let x = r.epci(t.idx);
@@ -130,10 +184,30 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
                 faits.push(fait("fiche-mode-financement", text(m)));
             }
             let deps = r.departements_of_epci(t.idx);
-            faits.push(fait(if deps.len() > 1 { "fiche-departements" } else { "fiche-departement" }, deps.iter().map(|&d| link(r, dep(d))).collect()));
+            faits.push(fait(
+                if deps.len() > 1 {
+                    "fiche-departements"
+                } else {
+                    "fiche-departement"
+                },
+                deps.iter().map(|&d| link(r, dep(d))).collect(),
+            ));
             let regs = r.regions_of_epci(t.idx);
-            faits.push(fait(if regs.len() > 1 { "fiche-regions" } else { "fiche-region" }, regs.iter().map(|&g| link(r, reg(g))).collect()));
-            let mut s = communes_section(r, tr, "fiche-communes-membres", r.communes_of_epci(t.idx), deps.len() > 1);
+            faits.push(fait(
+                if regs.len() > 1 {
+                    "fiche-regions"
+                } else {
+                    "fiche-region"
+                },
+                regs.iter().map(|&g| link(r, reg(g))).collect(),
+            ));
+            let mut s = communes_section(
+                r,
+                tr,
+                "fiche-communes-membres",
+                r.communes_of_epci(t.idx),
+                deps.len() > 1,
+            );
             if deps.len() > 1 {
                 s.note = Some(tr.t("fiche-hors-departement"));
             }
@@ -148,7 +222,10 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
             }
             if let Some(d) = r.find_departement(&c.code_departement) {
                 faits.push(fait("fiche-departement", vec![link(r, dep(d))]));
-                faits.push(fait("fiche-region", vec![link(r, reg(r.region_of_departement(d)))]));
+                faits.push(fait(
+                    "fiche-region",
+                    vec![link(r, reg(r.region_of_departement(d)))],
+                ));
             }
             let current = r.parent_of_commune(t.idx).unwrap_or(t.idx);
             match r.epci_of_commune(current) {
@@ -156,7 +233,10 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
                 None => faits.push(fait("fiche-epci", text(tr.t("fiche-sans-epci")))),
             }
             if !c.codes_postaux.is_empty() {
-                faits.push(fait("fiche-codes-postaux", text(c.codes_postaux.join(", "))));
+                faits.push(fait(
+                    "fiche-codes-postaux",
+                    text(c.codes_postaux.join(", ")),
+                ));
             }
             if let Some(s) = &c.siren {
                 faits.push(fait("fiche-siren", text(s)));
@@ -166,13 +246,22 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
                 sections.push(Section {
                     titre: tr.t("fiche-rattachees"),
                     note: None,
-                    colonnes: vec![col("colonne-nom"), col("colonne-code"), col("colonne-type"), col("colonne-population")],
+                    colonnes: vec![
+                        col("colonne-nom"),
+                        col("colonne-code"),
+                        col("colonne-type"),
+                        col("colonne-population"),
+                    ],
                     lignes: children
                         .iter()
                         .map(|&k| Ligne {
                             nom: r.commune(k).nom.clone(),
                             href: href(r, com(k)),
-                            cellules: vec![r.commune(k).code.clone(), kind_label(tr, r, com(k)), population_cell(tr, r, com(k))],
+                            cellules: vec![
+                                r.commune(k).code.clone(),
+                                kind_label(tr, r, com(k)),
+                                population_cell(tr, r, com(k)),
+                            ],
                         })
                         .collect(),
                 });
@@ -183,7 +272,10 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
         faits.push(fait("fiche-population", text(tr.nombre(p))));
     }
     if t.niveau != Niveau::Commune {
-        faits.push(fait("fiche-nombre-communes", text(tr.nombre(u64::from(r.communes_count(t))))));
+        faits.push(fait(
+            "fiche-nombre-communes",
+            text(tr.nombre(u64::from(r.communes_count(t)))),
+        ));
     }
     let src = &r.source;
     Fiche {
@@ -192,13 +284,22 @@ pub fn fiche(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Fiche {
         faits,
         sections,
         note_population: tr.ta("fiche-population-note", &[("millesime", &src.millesime)]),
-        source: tr.ta("fiche-source", &[("source", &src.source), ("millesime", &src.millesime)]),
+        source: tr.ta(
+            "fiche-source",
+            &[("source", &src.source), ("millesime", &src.millesime)],
+        ),
         api_href: api_href(r, t),
         carte: carte_of(r, tr, Some(t)),
     }
 }
 
-fn communes_section(r: &Referentiel, tr: &Tr, titre: &str, communes: &[u32], with_departement: bool) -> Section {
+fn communes_section(
+    r: &Referentiel,
+    tr: &Tr,
+    titre: &str,
+    communes: &[u32],
+    with_departement: bool,
+) -> Section {
     let mut colonnes = vec![tr.t("colonne-nom"), tr.t("colonne-code")];
     if with_departement {
         colonnes.push(tr.t("colonne-departement"));
@@ -217,7 +318,11 @@ fn communes_section(r: &Referentiel, tr: &Tr, titre: &str, communes: &[u32], wit
                     cellules.push(x.code_departement.clone());
                 }
                 cellules.push(population_cell(tr, r, com(c)));
-                Ligne { nom: x.nom.clone(), href: href(r, com(c)), cellules }
+                Ligne {
+                    nom: x.nom.clone(),
+                    href: href(r, com(c)),
+                    cellules,
+                }
             })
             .collect(),
     }

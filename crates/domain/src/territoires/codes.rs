@@ -14,7 +14,11 @@ pub struct CodeError {
 
 fn err(kind: &'static str, value: &str, reason: &'static str) -> CodeError {
     let value: String = value.chars().take(40).collect();
-    CodeError { kind, value, reason }
+    CodeError {
+        kind,
+        value,
+        reason,
+    }
 }
 
 fn all_digits(s: &str) -> bool {
@@ -120,7 +124,11 @@ impl CodeRegion {
         if (s.len() == 2 || s.len() == 3) && all_digits(s) {
             Ok(Self(s.to_string()))
         } else {
-            Err(err(KIND, s, "il compte 2 chiffres, ou 3 pour une collectivité d'outre-mer"))
+            Err(err(
+                KIND,
+                s,
+                "il compte 2 chiffres, ou 3 pour une collectivité d'outre-mer",
+            ))
         }
     }
 }
@@ -166,7 +174,7 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -177,8 +185,14 @@ mod tests {
     fn commune_codes() {
         assert_eq!(CodeCommune::parse("42218").unwrap().as_str(), "42218");
         assert_eq!(CodeCommune::parse("2a004").unwrap().as_str(), "2A004");
-        assert_eq!(CodeCommune::parse("97411").unwrap().departement_prefix(), "974");
-        assert_eq!(CodeCommune::parse("2B033").unwrap().departement_prefix(), "2B");
+        assert_eq!(
+            CodeCommune::parse("97411").unwrap().departement_prefix(),
+            "974"
+        );
+        assert_eq!(
+            CodeCommune::parse("2B033").unwrap().departement_prefix(),
+            "2B"
+        );
         assert!(CodeCommune::parse("4221").is_err());
         assert!(CodeCommune::parse("2C004").is_err());
         assert!(CodeCommune::parse("abcde").is_err());
@@ -224,6 +238,9 @@ mod tests {
     #[test]
     fn errors_name_the_kind_the_value_and_the_reason() {
         let e = CodeDepartement::parse("2C").unwrap_err();
-        assert_eq!(e.to_string(), "code département invalide « 2C » : attendu 01 à 95, 2A, 2B, ou 971 à 989");
+        assert_eq!(
+            e.to_string(),
+            "code département invalide « 2C » : attendu 01 à 95, 2A, 2B, ou 971 à 989"
+        );
     }
 }

@@ -4,7 +4,13 @@
 use super::types::*;
 
 /// The file names of the compact form, in the order they are read.
-pub const FILES: [&str; 5] = ["source.tsv", "regions.tsv", "departements.tsv", "epcis.tsv", "communes.tsv"];
+pub const FILES: [&str; 5] = [
+    "source.tsv",
+    "regions.tsv",
+    "departements.tsv",
+    "epcis.tsv",
+    "communes.tsv",
+];
 
 const H_SOURCE: &str = "cle\tvaleur";
 const H_REGIONS: &str = "code\tnom\tzone\tchefLieu";
@@ -62,22 +68,42 @@ pub fn write(data: &ReferentielData) -> CompactFiles {
     regions.sort_by(|a, b| a.code.cmp(&b.code));
     let mut out_r = format!("{H_REGIONS}\n");
     for r in regions {
-        out_r.push_str(&format!("{}\t{}\t{}\t{}\n", r.code, r.nom, r.zone.code(), opt(&r.chef_lieu)));
+        out_r.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.code,
+            r.nom,
+            r.zone.code(),
+            opt(&r.chef_lieu)
+        ));
     }
     let mut deps: Vec<_> = data.departements.iter().collect();
     deps.sort_by(|a, b| a.code.cmp(&b.code));
     let mut out_d = format!("{H_DEPARTEMENTS}\n");
     for d in deps {
-        out_d.push_str(&format!("{}\t{}\t{}\t{}\t{}\n", d.code, d.nom, d.code_region, d.zone.code(), opt(&d.chef_lieu)));
+        out_d.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            d.code,
+            d.nom,
+            d.code_region,
+            d.zone.code(),
+            opt(&d.chef_lieu)
+        ));
     }
     let mut epcis: Vec<_> = data.epcis.iter().collect();
     epcis.sort_by(|a, b| a.siren.cmp(&b.siren));
     let mut out_e = format!("{H_EPCIS}\n");
     for e in epcis {
-        out_e.push_str(&format!("{}\t{}\t{}\t{}\n", e.siren, e.nom, e.type_epci.code(), opt(&e.mode_financement)));
+        out_e.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            e.siren,
+            e.nom,
+            e.type_epci.code(),
+            opt(&e.mode_financement)
+        ));
     }
     let mut communes: Vec<_> = data.communes.iter().collect();
-    communes.sort_by(|a, b| (a.code.as_str(), a.type_commune).cmp(&(b.code.as_str(), b.type_commune)));
+    communes
+        .sort_by(|a, b| (a.code.as_str(), a.type_commune).cmp(&(b.code.as_str(), b.type_commune)));
     let mut out_c = String::with_capacity(communes.len() * 80);
     out_c.push_str(H_COMMUNES);
     out_c.push('\n');
@@ -98,7 +124,13 @@ pub fn write(data: &ReferentielData) -> CompactFiles {
             c.zone.code()
         ));
     }
-    CompactFiles { source, regions: out_r, departements: out_d, epcis: out_e, communes: out_c }
+    CompactFiles {
+        source,
+        regions: out_r,
+        departements: out_d,
+        epcis: out_e,
+        communes: out_c,
+    }
 }
 
 struct Rows<'a> {
@@ -113,11 +145,25 @@ impl<'a> Rows<'a> {
         match lines.next() {
             Some((_, h)) if h.trim_end_matches('\r') == header => {}
             Some((_, h)) => {
-                return Err(CompactError { file, line: 1, message: format!("en-tête inattendu « {h} », attendu « {header} »") })
+                return Err(CompactError {
+                    file,
+                    line: 1,
+                    message: format!("en-tête inattendu « {h} », attendu « {header} »"),
+                })
             }
-            None => return Err(CompactError { file, line: 1, message: "fichier vide".into() }),
+            None => {
+                return Err(CompactError {
+                    file,
+                    line: 1,
+                    message: "fichier vide".into(),
+                })
+            }
         }
-        Ok(Self { file, lines, width: header.split('\t').count() })
+        Ok(Self {
+            file,
+            lines,
+            width: header.split('\t').count(),
+        })
     }
 
     fn next_row(&mut self) -> Option<Result<(usize, Vec<&'a str>), CompactError>> {
@@ -140,7 +186,11 @@ impl<'a> Rows<'a> {
     }
 
     fn err(&self, line: usize, message: String) -> CompactError {
-        CompactError { file: self.file, line, message }
+        CompactError {
+            file: self.file,
+            line,
+            message,
+        }
     }
 }
 
@@ -151,10 +201,17 @@ fn none_if_empty(s: &str) -> Option<String> {
 /// Reads the compact form back. Consistency between files is checked by
 /// [`super::Referentiel::build`], not here.
 pub fn read(files: &CompactFiles) -> Result<ReferentielData, CompactError> {
-    let zone = |rows: &Rows, line: usize, s: &str| Zone::from_code(s).ok_or_else(|| rows.err(line, format!("zone inconnue « {s} »")));
+    let zone = |rows: &Rows, line: usize, s: &str| {
+        Zone::from_code(s).ok_or_else(|| rows.err(line, format!("zone inconnue « {s} »")))
+    };
 
     let mut rows = Rows::new(FILES[0], &files.source, H_SOURCE)?;
-    let mut source = SourceInfo { source: String::new(), licence: String::new(), millesime: String::new(), populations: String::new() };
+    let mut source = SourceInfo {
+        source: String::new(),
+        licence: String::new(),
+        millesime: String::new(),
+        populations: String::new(),
+    };
     while let Some(row) = rows.next_row() {
         let (line, f) = row?;
         let slot = match f[0] {
@@ -171,7 +228,12 @@ pub fn read(files: &CompactFiles) -> Result<ReferentielData, CompactError> {
     let mut regions = Vec::new();
     while let Some(row) = rows.next_row() {
         let (line, f) = row?;
-        regions.push(Region { code: f[0].into(), nom: f[1].into(), zone: zone(&rows, line, f[2])?, chef_lieu: none_if_empty(f[3]) });
+        regions.push(Region {
+            code: f[0].into(),
+            nom: f[1].into(),
+            zone: zone(&rows, line, f[2])?,
+            chef_lieu: none_if_empty(f[3]),
+        });
     }
 
     let mut rows = Rows::new(FILES[2], &files.departements, H_DEPARTEMENTS)?;
@@ -191,18 +253,28 @@ pub fn read(files: &CompactFiles) -> Result<ReferentielData, CompactError> {
     let mut epcis = Vec::new();
     while let Some(row) = rows.next_row() {
         let (line, f) = row?;
-        let type_epci = TypeEpci::from_code(f[2]).ok_or_else(|| rows.err(line, format!("type d'EPCI inconnu « {} »", f[2])))?;
-        epcis.push(Epci { siren: f[0].into(), nom: f[1].into(), type_epci, mode_financement: none_if_empty(f[3]) });
+        let type_epci = TypeEpci::from_code(f[2])
+            .ok_or_else(|| rows.err(line, format!("type d'EPCI inconnu « {} »", f[2])))?;
+        epcis.push(Epci {
+            siren: f[0].into(),
+            nom: f[1].into(),
+            type_epci,
+            mode_financement: none_if_empty(f[3]),
+        });
     }
 
     let mut rows = Rows::new(FILES[4], &files.communes, H_COMMUNES)?;
     let mut communes = Vec::with_capacity(40_000);
     while let Some(row) = rows.next_row() {
         let (line, f) = row?;
-        let type_commune = TypeCommune::from_slug(f[1]).ok_or_else(|| rows.err(line, format!("type de commune inconnu « {} »", f[1])))?;
+        let type_commune = TypeCommune::from_slug(f[1])
+            .ok_or_else(|| rows.err(line, format!("type de commune inconnu « {} »", f[1])))?;
         let population = match f[7] {
             "" => None,
-            p => Some(p.parse::<u64>().map_err(|_| rows.err(line, format!("population non numérique « {p} »")))?),
+            p => Some(
+                p.parse::<u64>()
+                    .map_err(|_| rows.err(line, format!("population non numérique « {p} »")))?,
+            ),
         };
         communes.push(Commune {
             code: f[0].into(),
@@ -214,11 +286,21 @@ pub fn read(files: &CompactFiles) -> Result<ReferentielData, CompactError> {
             code_epci: none_if_empty(f[6]),
             population,
             siren: none_if_empty(f[8]),
-            codes_postaux: f[9].split(' ').filter(|s| !s.is_empty()).map(String::from).collect(),
+            codes_postaux: f[9]
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             zone: zone(&rows, line, f[10])?,
         });
     }
-    Ok(ReferentielData { source, regions, departements, epcis, communes })
+    Ok(ReferentielData {
+        source,
+        regions,
+        departements,
+        epcis,
+        communes,
+    })
 }
 
 #[cfg(test)]
@@ -238,13 +320,18 @@ mod tests {
     #[test]
     fn errors_name_file_and_line() {
         let mut files = write(&crate::territoires::referentiel::tests::sample());
-        files.communes = files.communes.replacen("commune-actuelle", "commune-inventee", 1);
+        files.communes = files
+            .communes
+            .replacen("commune-actuelle", "commune-inventee", 1);
         let e = read(&files).unwrap_err();
         assert_eq!(e.file, "communes.tsv");
         assert_eq!(e.line, 2);
         assert!(e.message.contains("commune-inventee"));
         files.epcis.push_str("123\tx\n");
         let e = read(&files).unwrap_err();
-        assert_eq!((e.file, e.message.as_str()), ("epcis.tsv", "2 champs au lieu de 4"));
+        assert_eq!(
+            (e.file, e.message.as_str()),
+            ("epcis.tsv", "2 champs au lieu de 4")
+        );
     }
 }

@@ -39,7 +39,11 @@ impl fmt::Display for ReferentielError {
             write!(f, "\n  - {} : champ {} : {}", p.entite, p.champ, p.message)?;
         }
         if self.total > self.problemes.len() {
-            write!(f, "\n  - … et {} autre(s)", self.total - self.problemes.len())?;
+            write!(
+                f,
+                "\n  - … et {} autre(s)",
+                self.total - self.problemes.len()
+            )?;
         }
         Ok(())
     }
@@ -55,7 +59,11 @@ impl Problemes {
     fn push(&mut self, entite: impl Into<String>, champ: &'static str, message: impl Into<String>) {
         self.total += 1;
         if self.list.len() < MAX_PROBLEMES {
-            self.list.push(Probleme { entite: entite.into(), champ, message: message.into() });
+            self.list.push(Probleme {
+                entite: entite.into(),
+                champ,
+                message: message.into(),
+            });
         }
     }
 }
@@ -88,7 +96,12 @@ pub struct Referentiel {
     by_postal_code: HashMap<String, Vec<u32>>,
 }
 
-fn index_of<'a>(codes: impl Iterator<Item = &'a str>, what: &str, champ: &'static str, p: &mut Problemes) -> HashMap<String, u32> {
+fn index_of<'a>(
+    codes: impl Iterator<Item = &'a str>,
+    what: &str,
+    champ: &'static str,
+    p: &mut Problemes,
+) -> HashMap<String, u32> {
     let mut map = HashMap::new();
     for (i, code) in codes.enumerate() {
         if map.insert(code.to_string(), i as u32).is_some() {
@@ -102,13 +115,21 @@ impl Referentiel {
     /// Checks the records and builds the hierarchy. Populations of EPCI, départements and régions
     /// are the sums of their current communes' populations (one vintage, the communes').
     pub fn build(data: ReferentielData) -> Result<Self, ReferentielError> {
-        let ReferentielData { source, regions, mut departements, mut epcis, mut communes } = data;
+        let ReferentielData {
+            source,
+            regions,
+            mut departements,
+            mut epcis,
+            mut communes,
+        } = data;
         let mut p = Problemes::default();
         let mut regions = regions;
         regions.sort_by(|a, b| a.code.cmp(&b.code));
         departements.sort_by(|a, b| a.code.cmp(&b.code));
         epcis.sort_by(|a, b| a.siren.cmp(&b.siren));
-        communes.sort_by(|a, b| (a.code.as_str(), a.type_commune).cmp(&(b.code.as_str(), b.type_commune)));
+        communes.sort_by(|a, b| {
+            (a.code.as_str(), a.type_commune).cmp(&(b.code.as_str(), b.type_commune))
+        });
 
         for r in &regions {
             if let Err(e) = CodeRegion::parse(&r.code) {
@@ -134,9 +155,24 @@ impl Referentiel {
                 p.push(format!("EPCI {}", e.siren), "nom", "nom vide");
             }
         }
-        let region_idx = index_of(regions.iter().map(|r| r.code.as_str()), "région", "code", &mut p);
-        let departement_idx = index_of(departements.iter().map(|d| d.code.as_str()), "département", "code", &mut p);
-        let epci_idx = index_of(epcis.iter().map(|e| e.siren.as_str()), "EPCI", "code", &mut p);
+        let region_idx = index_of(
+            regions.iter().map(|r| r.code.as_str()),
+            "région",
+            "code",
+            &mut p,
+        );
+        let departement_idx = index_of(
+            departements.iter().map(|d| d.code.as_str()),
+            "département",
+            "code",
+            &mut p,
+        );
+        let epci_idx = index_of(
+            epcis.iter().map(|e| e.siren.as_str()),
+            "EPCI",
+            "code",
+            &mut p,
+        );
 
         let mut departement_region = Vec::with_capacity(departements.len());
         let mut departements_of_region = vec![Vec::new(); regions.len()];
@@ -148,7 +184,11 @@ impl Referentiel {
                 }
                 None => {
                     departement_region.push(0);
-                    p.push(format!("département {}", d.code), "codeRegion", format!("région {} inconnue", d.code_region));
+                    p.push(
+                        format!("département {}", d.code),
+                        "codeRegion",
+                        format!("région {} inconnue", d.code_region),
+                    );
                 }
             }
         }
@@ -156,8 +196,15 @@ impl Referentiel {
         let mut commune_idx: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, c) in communes.iter().enumerate() {
             let entry = commune_idx.entry(c.code.clone()).or_default();
-            if entry.iter().any(|&j| communes[j as usize].type_commune == c.type_commune) {
-                p.push(format!("commune {} ({})", c.code, c.type_commune.slug()), "code", "code en double pour ce type");
+            if entry
+                .iter()
+                .any(|&j| communes[j as usize].type_commune == c.type_commune)
+            {
+                p.push(
+                    format!("commune {} ({})", c.code, c.type_commune.slug()),
+                    "code",
+                    "code en double pour ce type",
+                );
             }
             entry.push(i as u32);
         }
@@ -183,30 +230,55 @@ impl Referentiel {
             }
             let dep = departement_idx.get(&c.code_departement).copied();
             match dep {
-                None => p.push(what(), "codeDepartement", format!("département {} inconnu", c.code_departement)),
+                None => p.push(
+                    what(),
+                    "codeDepartement",
+                    format!("département {} inconnu", c.code_departement),
+                ),
                 Some(d) => {
                     let expected = &regions[departement_region[d as usize] as usize].code;
                     if region_idx.contains_key(&c.code_region) && expected != &c.code_region {
-                        p.push(what(), "codeRegion", format!("région {} alors que le département {} est en région {expected}", c.code_region, c.code_departement));
+                        p.push(
+                            what(),
+                            "codeRegion",
+                            format!(
+                                "région {} alors que le département {} est en région {expected}",
+                                c.code_region, c.code_departement
+                            ),
+                        );
                     }
                 }
             }
             if !region_idx.contains_key(&c.code_region) {
-                p.push(what(), "codeRegion", format!("région {} inconnue", c.code_region));
+                p.push(
+                    what(),
+                    "codeRegion",
+                    format!("région {} inconnue", c.code_region),
+                );
             }
             let current = c.type_commune == TypeCommune::Actuelle;
             match (&c.code_parent, current) {
                 (Some(parent), false) => {
-                    let parent_idx = commune_idx
-                        .get(parent)
-                        .and_then(|l| l.iter().copied().find(|&j| communes[j as usize].type_commune == TypeCommune::Actuelle));
+                    let parent_idx = commune_idx.get(parent).and_then(|l| {
+                        l.iter()
+                            .copied()
+                            .find(|&j| communes[j as usize].type_commune == TypeCommune::Actuelle)
+                    });
                     match parent_idx {
                         Some(pi) => children_of_commune.entry(pi).or_default().push(i),
-                        None => p.push(what(), "codeParent", format!("commune actuelle {parent} inconnue")),
+                        None => p.push(
+                            what(),
+                            "codeParent",
+                            format!("commune actuelle {parent} inconnue"),
+                        ),
                     }
                 }
                 (None, false) => p.push(what(), "codeParent", "commune de rattachement manquante"),
-                (Some(_), true) => p.push(what(), "codeParent", "une commune actuelle n'a pas de commune de rattachement"),
+                (Some(_), true) => p.push(
+                    what(),
+                    "codeParent",
+                    "une commune actuelle n'a pas de commune de rattachement",
+                ),
                 (None, true) => {}
             }
             if let Some(epci) = &c.code_epci {
@@ -216,7 +288,11 @@ impl Referentiel {
                         population_epci[e as usize] += c.population.unwrap_or(0);
                     }
                     (None, _) => p.push(what(), "codeEpci", format!("EPCI {epci} inconnu")),
-                    (Some(_), false) => p.push(what(), "codeEpci", "seule une commune actuelle appartient à un EPCI"),
+                    (Some(_), false) => p.push(
+                        what(),
+                        "codeEpci",
+                        "seule une commune actuelle appartient à un EPCI",
+                    ),
                 }
             }
             if current {
@@ -225,7 +301,10 @@ impl Referentiel {
                     population_departement[d as usize] += c.population.unwrap_or(0);
                 }
             }
-            if matches!(c.type_commune, TypeCommune::Actuelle | TypeCommune::ArrondissementMunicipal) {
+            if matches!(
+                c.type_commune,
+                TypeCommune::Actuelle | TypeCommune::ArrondissementMunicipal
+            ) {
                 for cp in &c.codes_postaux {
                     by_postal_code.entry(cp.clone()).or_default().push(i);
                 }
@@ -237,15 +316,26 @@ impl Referentiel {
         let mut epcis_of_departement = vec![Vec::new(); departements.len()];
         for (e, members) in communes_of_epci.iter().enumerate() {
             if members.is_empty() {
-                p.push(format!("EPCI {}", epcis[e].siren), "membres", "aucune commune membre");
+                p.push(
+                    format!("EPCI {}", epcis[e].siren),
+                    "membres",
+                    "aucune commune membre",
+                );
             }
             let mut deps: Vec<u32> = members
                 .iter()
-                .filter_map(|&c| departement_idx.get(&communes[c as usize].code_departement).copied())
+                .filter_map(|&c| {
+                    departement_idx
+                        .get(&communes[c as usize].code_departement)
+                        .copied()
+                })
                 .collect();
             deps.sort_unstable();
             deps.dedup();
-            let mut regs: Vec<u32> = deps.iter().map(|&d| departement_region[d as usize]).collect();
+            let mut regs: Vec<u32> = deps
+                .iter()
+                .map(|&d| departement_region[d as usize])
+                .collect();
             regs.sort_unstable();
             regs.dedup();
             for &d in &deps {
@@ -269,10 +359,17 @@ impl Referentiel {
         }
 
         if regions.is_empty() || departements.is_empty() || communes.is_empty() {
-            p.push("référentiel", "communes", "aucune région, aucun département ou aucune commune");
+            p.push(
+                "référentiel",
+                "communes",
+                "aucune région, aucun département ou aucune commune",
+            );
         }
         if p.total > 0 {
-            return Err(ReferentielError { problemes: p.list, total: p.total });
+            return Err(ReferentielError {
+                problemes: p.list,
+                total: p.total,
+            });
         }
         Ok(Self {
             source,
@@ -341,7 +438,10 @@ impl Referentiel {
         let list = self.commune_idx.get(code)?;
         match type_commune {
             None => list.first().copied(),
-            Some(t) => list.iter().copied().find(|&i| self.communes[i as usize].type_commune == t),
+            Some(t) => list
+                .iter()
+                .copied()
+                .find(|&i| self.communes[i as usize].type_commune == t),
         }
     }
     /// Every record sharing this code (a current commune and the déléguée that kept its code).
@@ -385,7 +485,10 @@ impl Referentiel {
     }
     /// Communes déléguées / associées and municipal arrondissements attached to a current commune.
     pub fn children_of_commune(&self, c: u32) -> &[u32] {
-        self.children_of_commune.get(&c).map(Vec::as_slice).unwrap_or(&[])
+        self.children_of_commune
+            .get(&c)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
     pub fn parent_of_commune(&self, c: u32) -> Option<u32> {
         let parent = self.communes[c as usize].code_parent.as_deref()?;
@@ -396,7 +499,10 @@ impl Referentiel {
     }
     /// Communes and municipal arrondissements served by a postal code, most populated first.
     pub fn communes_by_postal_code(&self, cp: &str) -> &[u32] {
-        self.by_postal_code.get(cp).map(Vec::as_slice).unwrap_or(&[])
+        self.by_postal_code
+            .get(cp)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn nom(&self, t: TerritoireRef) -> &str {
@@ -438,8 +544,14 @@ impl Referentiel {
     /// itself). A commune's chain goes through its EPCI when it has one; an EPCI's chain names its
     /// département and région only when it lies in one.
     pub fn ancestors(&self, t: TerritoireRef) -> Vec<TerritoireRef> {
-        let r = |idx| TerritoireRef { niveau: Niveau::Region, idx };
-        let d = |idx| TerritoireRef { niveau: Niveau::Departement, idx };
+        let r = |idx| TerritoireRef {
+            niveau: Niveau::Region,
+            idx,
+        };
+        let d = |idx| TerritoireRef {
+            niveau: Niveau::Departement,
+            idx,
+        };
         match t.niveau {
             Niveau::Region => vec![],
             Niveau::Departement => vec![r(self.region_of_departement(t.idx))],
@@ -464,10 +576,16 @@ impl Referentiel {
                 }
                 let current = self.parent_of_commune(t.idx).unwrap_or(t.idx);
                 if let Some(e) = self.epci_of_commune(current) {
-                    out.push(TerritoireRef { niveau: Niveau::Epci, idx: e });
+                    out.push(TerritoireRef {
+                        niveau: Niveau::Epci,
+                        idx: e,
+                    });
                 }
                 if current != t.idx {
-                    out.push(TerritoireRef { niveau: Niveau::Commune, idx: current });
+                    out.push(TerritoireRef {
+                        niveau: Niveau::Commune,
+                        idx: current,
+                    });
                 }
                 out
             }
@@ -488,7 +606,12 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn sample() -> ReferentielData {
-        let region = |code: &str, nom: &str| Region { code: code.into(), nom: nom.into(), zone: Zone::Metro, chef_lieu: None };
+        let region = |code: &str, nom: &str| Region {
+            code: code.into(),
+            nom: nom.into(),
+            zone: Zone::Metro,
+            chef_lieu: None,
+        };
         let dep = |code: &str, nom: &str, r: &str| Departement {
             code: code.into(),
             nom: nom.into(),
@@ -496,19 +619,20 @@ pub(crate) mod tests {
             zone: Zone::Metro,
             chef_lieu: None,
         };
-        let commune = |code: &str, nom: &str, d: &str, r: &str, epci: Option<&str>, pop: u64| Commune {
-            code: code.into(),
-            type_commune: TypeCommune::Actuelle,
-            nom: nom.into(),
-            code_departement: d.into(),
-            code_region: r.into(),
-            code_parent: None,
-            code_epci: epci.map(Into::into),
-            population: Some(pop),
-            siren: None,
-            codes_postaux: vec![format!("{d}000")],
-            zone: Zone::Metro,
-        };
+        let commune =
+            |code: &str, nom: &str, d: &str, r: &str, epci: Option<&str>, pop: u64| Commune {
+                code: code.into(),
+                type_commune: TypeCommune::Actuelle,
+                nom: nom.into(),
+                code_departement: d.into(),
+                code_region: r.into(),
+                code_parent: None,
+                code_epci: epci.map(Into::into),
+                population: Some(pop),
+                siren: None,
+                codes_postaux: vec![format!("{d}000")],
+                zone: Zone::Metro,
+            };
         let mut deleguee = commune("42001", "Ancienne", "42", "84", None, 0);
         deleguee.type_commune = TypeCommune::Deleguee;
         deleguee.code_parent = Some("42001".into());
@@ -520,13 +644,35 @@ pub(crate) mod tests {
                 millesime: "2026".into(),
                 populations: "test".into(),
             },
-            regions: vec![region("84", "Auvergne-Rhône-Alpes"), region("27", "Bourgogne-Franche-Comté")],
+            regions: vec![
+                region("84", "Auvergne-Rhône-Alpes"),
+                region("27", "Bourgogne-Franche-Comté"),
+            ],
             departements: vec![dep("42", "Loire", "84"), dep("71", "Saône-et-Loire", "27")],
-            epcis: vec![Epci { siren: "244200770".into(), nom: "Saint-Étienne Métropole".into(), type_epci: TypeEpci::METRO, mode_financement: None }],
+            epcis: vec![Epci {
+                siren: "244200770".into(),
+                nom: "Saint-Étienne Métropole".into(),
+                type_epci: TypeEpci::METRO,
+                mode_financement: None,
+            }],
             communes: vec![
-                commune("42218", "Saint-Étienne", "42", "84", Some("244200770"), 170000),
+                commune(
+                    "42218",
+                    "Saint-Étienne",
+                    "42",
+                    "84",
+                    Some("244200770"),
+                    170000,
+                ),
                 commune("42001", "Nouvelle", "42", "84", Some("244200770"), 1000),
-                commune("71001", "Transfrontalière", "71", "27", Some("244200770"), 500),
+                commune(
+                    "71001",
+                    "Transfrontalière",
+                    "71",
+                    "27",
+                    Some("244200770"),
+                    500,
+                ),
                 commune("42002", "Isolée", "42", "84", None, 10),
                 deleguee,
             ],
@@ -538,25 +684,57 @@ pub(crate) mod tests {
         let r = Referentiel::build(sample()).unwrap();
         let loire = r.find_departement("42").unwrap();
         assert_eq!(r.communes_of_departement(loire).len(), 3);
-        assert_eq!(r.population(TerritoireRef { niveau: Niveau::Departement, idx: loire }), Some(171010));
+        assert_eq!(
+            r.population(TerritoireRef {
+                niveau: Niveau::Departement,
+                idx: loire
+            }),
+            Some(171010)
+        );
         let epci = r.find_epci("244200770").unwrap();
-        assert_eq!(r.population(TerritoireRef { niveau: Niveau::Epci, idx: epci }), Some(171500));
+        assert_eq!(
+            r.population(TerritoireRef {
+                niveau: Niveau::Epci,
+                idx: epci
+            }),
+            Some(171500)
+        );
         // An EPCI may span several départements and régions.
         assert_eq!(r.departements_of_epci(epci).len(), 2);
         assert_eq!(r.regions_of_epci(epci).len(), 2);
         let ara = r.find_region("84").unwrap();
-        assert_eq!(r.communes_count(TerritoireRef { niveau: Niveau::Region, idx: ara }), 3);
+        assert_eq!(
+            r.communes_count(TerritoireRef {
+                niveau: Niveau::Region,
+                idx: ara
+            }),
+            3
+        );
         // A bare code designates the current commune; the déléguée is reachable by type.
         let c = r.find_commune("42001", None).unwrap();
         assert_eq!(r.commune(c).nom, "Nouvelle");
-        let dlg = r.find_commune("42001", Some(TypeCommune::Deleguee)).unwrap();
+        let dlg = r
+            .find_commune("42001", Some(TypeCommune::Deleguee))
+            .unwrap();
         assert_eq!(r.parent_of_commune(dlg), Some(c));
         assert_eq!(r.children_of_commune(c), &[dlg]);
         // Ancestors of the déléguée: région, département, EPCI of its parent, parent.
-        let chain: Vec<&str> = r.ancestors(TerritoireRef { niveau: Niveau::Commune, idx: dlg }).into_iter().map(|t| r.code(t)).collect();
+        let chain: Vec<&str> = r
+            .ancestors(TerritoireRef {
+                niveau: Niveau::Commune,
+                idx: dlg,
+            })
+            .into_iter()
+            .map(|t| r.code(t))
+            .collect();
         assert_eq!(chain, vec!["84", "42", "244200770", "42001"]);
         // An EPCI over two départements has no single département ancestor.
-        assert!(r.ancestors(TerritoireRef { niveau: Niveau::Epci, idx: epci }).is_empty());
+        assert!(r
+            .ancestors(TerritoireRef {
+                niveau: Niveau::Epci,
+                idx: epci
+            })
+            .is_empty());
         let isolee = r.find_commune("42002", None).unwrap();
         assert_eq!(r.epci_of_commune(isolee), None);
     }
@@ -570,10 +748,26 @@ pub(crate) mod tests {
         data.communes.push(data.communes[1].clone());
         let err = Referentiel::build(data).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("département 71 : champ codeRegion : région 99 inconnue"), "{text}");
-        assert!(text.contains("commune 42218 (commune-actuelle) : champ codeEpci : EPCI 200000000 inconnu"), "{text}");
-        assert!(text.contains("champ codeParent : commune actuelle 42999 inconnue"), "{text}");
-        assert!(text.contains("commune 42001 (commune-actuelle) : champ code : code en double pour ce type"), "{text}");
+        assert!(
+            text.contains("département 71 : champ codeRegion : région 99 inconnue"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "commune 42218 (commune-actuelle) : champ codeEpci : EPCI 200000000 inconnu"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("champ codeParent : commune actuelle 42999 inconnue"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "commune 42001 (commune-actuelle) : champ code : code en double pour ce type"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

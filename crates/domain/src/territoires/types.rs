@@ -13,7 +13,12 @@ pub enum Niveau {
 }
 
 impl Niveau {
-    pub const ALL: [Niveau; 4] = [Niveau::Region, Niveau::Departement, Niveau::Epci, Niveau::Commune];
+    pub const ALL: [Niveau; 4] = [
+        Niveau::Region,
+        Niveau::Departement,
+        Niveau::Epci,
+        Niveau::Commune,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -80,7 +85,13 @@ pub enum TypeEpci {
 }
 
 impl TypeEpci {
-    pub const ALL: [TypeEpci; 5] = [TypeEpci::CC, TypeEpci::CA, TypeEpci::CU, TypeEpci::METRO, TypeEpci::MET69];
+    pub const ALL: [TypeEpci; 5] = [
+        TypeEpci::CC,
+        TypeEpci::CA,
+        TypeEpci::CU,
+        TypeEpci::METRO,
+        TypeEpci::MET69,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -116,7 +127,9 @@ impl Zone {
     }
 
     pub fn from_code(s: &str) -> Option<Self> {
-        [Zone::Metro, Zone::Drom, Zone::Com].into_iter().find(|z| z.code() == s)
+        [Zone::Metro, Zone::Drom, Zone::Com]
+            .into_iter()
+            .find(|z| z.code() == s)
     }
 }
 

@@ -145,7 +145,10 @@ pub struct Referentiel {
 
 fn commune_json(r: &Referentiel_, idx: u32) -> Commune {
     let c = r.commune(idx);
-    let parent = r.parent_of_commune(idx).map(|p| CodeNom { code: r.commune(p).code.clone(), nom: r.commune(p).nom.clone() });
+    let parent = r.parent_of_commune(idx).map(|p| CodeNom {
+        code: r.commune(p).code.clone(),
+        nom: r.commune(p).nom.clone(),
+    });
     Commune {
         code: c.code.clone(),
         nom: c.nom.clone(),
@@ -161,7 +164,11 @@ fn commune_json(r: &Referentiel_, idx: u32) -> Commune {
         communes_rattachees: r
             .children_of_commune(idx)
             .iter()
-            .map(|&k| CommuneRattachee { code: r.commune(k).code.clone(), nom: r.commune(k).nom.clone(), type_: r.commune(k).type_commune.slug().into() })
+            .map(|&k| CommuneRattachee {
+                code: r.commune(k).code.clone(),
+                nom: r.commune(k).nom.clone(),
+                type_: r.commune(k).type_commune.slug().into(),
+            })
             .collect(),
         millesime: r.source.millesime.clone(),
     }
@@ -171,7 +178,10 @@ type Referentiel_ = alliances_domain::territoires::Referentiel;
 
 fn epci_json(r: &Referentiel_, idx: u32) -> Epci {
     let e = r.epci(idx);
-    let t = TerritoireRef { niveau: Niveau::Epci, idx };
+    let t = TerritoireRef {
+        niveau: Niveau::Epci,
+        idx,
+    };
     Epci {
         code: e.siren.clone(),
         siren: e.siren.clone(),
@@ -180,15 +190,26 @@ fn epci_json(r: &Referentiel_, idx: u32) -> Epci {
         mode_financement: e.mode_financement.clone(),
         population: r.population(t).unwrap_or(0),
         nombre_communes: r.communes_count(t),
-        codes_departements: r.departements_of_epci(idx).iter().map(|&d| r.departement(d).code.clone()).collect(),
-        codes_regions: r.regions_of_epci(idx).iter().map(|&g| r.region(g).code.clone()).collect(),
+        codes_departements: r
+            .departements_of_epci(idx)
+            .iter()
+            .map(|&d| r.departement(d).code.clone())
+            .collect(),
+        codes_regions: r
+            .regions_of_epci(idx)
+            .iter()
+            .map(|&g| r.region(g).code.clone())
+            .collect(),
         millesime: r.source.millesime.clone(),
     }
 }
 
 fn departement_json(r: &Referentiel_, idx: u32) -> Departement {
     let d = r.departement(idx);
-    let t = TerritoireRef { niveau: Niveau::Departement, idx };
+    let t = TerritoireRef {
+        niveau: Niveau::Departement,
+        idx,
+    };
     Departement {
         code: d.code.clone(),
         nom: d.nom.clone(),
@@ -203,7 +224,10 @@ fn departement_json(r: &Referentiel_, idx: u32) -> Departement {
 
 fn region_json(r: &Referentiel_, idx: u32) -> Region {
     let x = r.region(idx);
-    let t = TerritoireRef { niveau: Niveau::Region, idx };
+    let t = TerritoireRef {
+        niveau: Niveau::Region,
+        idx,
+    };
     Region {
         code: x.code.clone(),
         nom: x.nom.clone(),
@@ -211,7 +235,11 @@ fn region_json(r: &Referentiel_, idx: u32) -> Region {
         chef_lieu: x.chef_lieu.clone(),
         population: r.population(t).unwrap_or(0),
         nombre_communes: r.communes_count(t),
-        codes_departements: r.departements_of_region(idx).iter().map(|&d| r.departement(d).code.clone()).collect(),
+        codes_departements: r
+            .departements_of_region(idx)
+            .iter()
+            .map(|&d| r.departement(d).code.clone())
+            .collect(),
         millesime: r.source.millesime.clone(),
     }
 }
@@ -220,7 +248,11 @@ fn territoire_json(r: &Referentiel_, t: TerritoireRef) -> Territoire {
     let (type_, code_departement, code_region) = match t.niveau {
         Niveau::Commune => {
             let c = r.commune(t.idx);
-            (c.type_commune.slug().to_string(), Some(c.code_departement.clone()), Some(c.code_region.clone()))
+            (
+                c.type_commune.slug().to_string(),
+                Some(c.code_departement.clone()),
+                Some(c.code_region.clone()),
+            )
         }
         Niveau::Epci => {
             let deps = r.departements_of_epci(t.idx);
@@ -231,7 +263,11 @@ fn territoire_json(r: &Referentiel_, t: TerritoireRef) -> Territoire {
                 (regs.len() == 1).then(|| r.region(regs[0]).code.clone()),
             )
         }
-        Niveau::Departement => ("departement".into(), Some(r.departement(t.idx).code.clone()), Some(r.departement(t.idx).code_region.clone())),
+        Niveau::Departement => (
+            "departement".into(),
+            Some(r.departement(t.idx).code.clone()),
+            Some(r.departement(t.idx).code_region.clone()),
+        ),
         Niveau::Region => ("region".into(), None, Some(r.region(t.idx).code.clone())),
     };
     Territoire {
@@ -261,7 +297,11 @@ fn page<T: ToSchema>(items: Vec<(String, T)>, params: &Params) -> Result<Liste<T
     } else {
         None
     };
-    Ok(Liste { resultats: resultats.into_iter().map(|(_, t)| t).collect(), total, suivant })
+    Ok(Liste {
+        resultats: resultats.into_iter().map(|(_, t)| t).collect(),
+        total,
+        suivant,
+    })
 }
 
 const LIST_PARAMS: [&str; 2] = ["limit", "apres"];
@@ -281,24 +321,41 @@ const LIST_PARAMS: [&str; 2] = ["limit", "apres"];
         (status = 400, description = "Paramètre manquant, inconnu ou invalide", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn recherche(State(state): State<AppState>, raw: RawQuery) -> Result<Json<Liste<Territoire>>, Problem> {
+pub async fn recherche(
+    State(state): State<AppState>,
+    raw: RawQuery,
+) -> Result<Json<Liste<Territoire>>, Problem> {
     let params = Params::parse(raw, &["q", "niveau", "limit"])?;
-    let q = params.text("q").ok_or_else(|| Problem::bad_request("q", "obligatoire"))?;
+    let q = params
+        .text("q")
+        .ok_or_else(|| Problem::bad_request("q", "obligatoire"))?;
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Problem::bad_request("q", format!("{MAX_QUERY_CHARS} caractères au plus")));
+        return Err(Problem::bad_request(
+            "q",
+            format!("{MAX_QUERY_CHARS} caractères au plus"),
+        ));
     }
     if fold_query(q).is_empty() {
-        return Err(Problem::bad_request("q", "vide : saisissez un nom ou un code"));
+        return Err(Problem::bad_request(
+            "q",
+            "vide : saisissez un nom ou un code",
+        ));
     }
     let niveau = match params.text("niveau") {
         None => None,
-        Some(s) => Some(Niveau::from_slug(s).ok_or_else(|| Problem::bad_request("niveau", "attendu region, departement, epci ou commune"))?),
+        Some(s) => Some(Niveau::from_slug(s).ok_or_else(|| {
+            Problem::bad_request("niveau", "attendu region, departement, epci ou commune")
+        })?),
     };
     let limit = params.number("limit", 10, 1, 50)?;
     let t = state.app.territoires();
     let res = t.index.search(&t.referentiel, q, niveau, limit);
     Ok(Json(Liste {
-        resultats: res.hits.iter().map(|h| territoire_json(&t.referentiel, h.territoire)).collect(),
+        resultats: res
+            .hits
+            .iter()
+            .map(|h| territoire_json(&t.referentiel, h.territoire))
+            .collect(),
         total: res.total,
         suivant: None,
     }))
@@ -323,7 +380,11 @@ fn invalid(champ: &str, e: impl std::fmt::Display) -> Problem {
         (status = 404, description = "Aucune commune de ce code", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn commune(State(state): State<AppState>, Path(code): Path<String>, raw: RawQuery) -> Result<Json<Commune>, Problem> {
+pub async fn commune(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Commune>, Problem> {
     let params = Params::parse(raw, &["type"])?;
     let code = CodeCommune::parse(&code).map_err(|e| invalid("code", e))?;
     let type_commune = match params.text("type") {
@@ -355,13 +416,21 @@ pub async fn commune(State(state): State<AppState>, Path(code): Path<String>, ra
         (status = 400, description = "Ni codePostal ni nom, ou paramètre invalide", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn communes(State(state): State<AppState>, raw: RawQuery) -> Result<Json<Liste<Commune>>, Problem> {
+pub async fn communes(
+    State(state): State<AppState>,
+    raw: RawQuery,
+) -> Result<Json<Liste<Commune>>, Problem> {
     let params = Params::parse(raw, &["codePostal", "nom", "limit"])?;
     let limit = params.number("limit", 20, 1, 100)?;
     let t = state.app.territoires();
     let r = &t.referentiel;
     let mut found: Vec<u32> = match (params.text("codePostal"), params.text("nom")) {
-        (None, None) => return Err(Problem::bad_request("codePostal", "donnez codePostal ou nom")),
+        (None, None) => {
+            return Err(Problem::bad_request(
+                "codePostal",
+                "donnez codePostal ou nom",
+            ))
+        }
         (Some(cp), _) => {
             let cp = CodePostal::parse(cp).map_err(|e| invalid("codePostal", e))?;
             r.communes_by_postal_code(cp.as_str()).to_vec()
@@ -370,14 +439,29 @@ pub async fn communes(State(state): State<AppState>, raw: RawQuery) -> Result<Js
     };
     if let Some(nom) = params.text("nom") {
         if nom.chars().count() > MAX_QUERY_CHARS || fold_query(nom).is_empty() {
-            return Err(Problem::bad_request("nom", format!("1 à {MAX_QUERY_CHARS} caractères, lettres ou chiffres")));
+            return Err(Problem::bad_request(
+                "nom",
+                format!("1 à {MAX_QUERY_CHARS} caractères, lettres ou chiffres"),
+            ));
         }
         let res = t.index.search(r, nom, Some(Niveau::Commune), 1000);
         let by_name: Vec<u32> = res.hits.iter().map(|h| h.territoire.idx).collect();
-        found = if params.text("codePostal").is_some() { found.into_iter().filter(|c| by_name.contains(c)).collect() } else { by_name };
+        found = if params.text("codePostal").is_some() {
+            found.into_iter().filter(|c| by_name.contains(c)).collect()
+        } else {
+            by_name
+        };
     }
     let total = found.len();
-    Ok(Json(Liste { resultats: found.into_iter().take(limit).map(|c| commune_json(r, c)).collect(), total, suivant: None }))
+    Ok(Json(Liste {
+        resultats: found
+            .into_iter()
+            .take(limit)
+            .map(|c| commune_json(r, c))
+            .collect(),
+        total,
+        suivant: None,
+    }))
 }
 
 /// An EPCI (intercommunality with its own tax regime).
@@ -392,7 +476,11 @@ pub async fn communes(State(state): State<AppState>, raw: RawQuery) -> Result<Js
         (status = 404, description = "Aucun EPCI de ce SIREN", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn epci(State(state): State<AppState>, Path(siren): Path<String>, raw: RawQuery) -> Result<Json<Epci>, Problem> {
+pub async fn epci(
+    State(state): State<AppState>,
+    Path(siren): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Epci>, Problem> {
     Params::parse(raw, &[])?;
     let t = state.app.territoires();
     let idx = find_epci(&t.referentiel, &siren)?;
@@ -401,7 +489,8 @@ pub async fn epci(State(state): State<AppState>, Path(siren): Path<String>, raw:
 
 fn find_epci(r: &Referentiel_, siren: &str) -> Result<u32, Problem> {
     let siren = Siren::parse(siren).map_err(|e| invalid("siren", e))?;
-    r.find_epci(siren.as_str()).ok_or_else(|| Problem::not_found(format!("aucun EPCI de SIREN {siren}")))
+    r.find_epci(siren.as_str())
+        .ok_or_else(|| Problem::not_found(format!("aucun EPCI de SIREN {siren}")))
 }
 
 /// The member communes of an EPCI, by code.
@@ -420,18 +509,27 @@ fn find_epci(r: &Referentiel_, siren: &str) -> Result<u32, Problem> {
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn epci_communes(State(state): State<AppState>, Path(siren): Path<String>, raw: RawQuery) -> Result<Json<Liste<Commune>>, Problem> {
+pub async fn epci_communes(
+    State(state): State<AppState>,
+    Path(siren): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Liste<Commune>>, Problem> {
     let params = Params::parse(raw, &LIST_PARAMS)?;
     let t = state.app.territoires();
     let r = &t.referentiel;
     let idx = find_epci(r, &siren)?;
-    let items = r.communes_of_epci(idx).iter().map(|&c| (r.commune(c).code.clone(), commune_json(r, c))).collect();
+    let items = r
+        .communes_of_epci(idx)
+        .iter()
+        .map(|&c| (r.commune(c).code.clone(), commune_json(r, c)))
+        .collect();
     Ok(Json(page(items, &params)?))
 }
 
 fn find_departement(r: &Referentiel_, code: &str) -> Result<u32, Problem> {
     let code = CodeDepartement::parse(code).map_err(|e| invalid("code", e))?;
-    r.find_departement(code.as_str()).ok_or_else(|| Problem::not_found(format!("aucun département de code {code}")))
+    r.find_departement(code.as_str())
+        .ok_or_else(|| Problem::not_found(format!("aucun département de code {code}")))
 }
 
 /// A département.
@@ -446,7 +544,11 @@ fn find_departement(r: &Referentiel_, code: &str) -> Result<u32, Problem> {
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn departement(State(state): State<AppState>, Path(code): Path<String>, raw: RawQuery) -> Result<Json<Departement>, Problem> {
+pub async fn departement(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Departement>, Problem> {
     Params::parse(raw, &[])?;
     let t = state.app.territoires();
     let idx = find_departement(&t.referentiel, &code)?;
@@ -469,18 +571,27 @@ pub async fn departement(State(state): State<AppState>, Path(code): Path<String>
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn departement_communes(State(state): State<AppState>, Path(code): Path<String>, raw: RawQuery) -> Result<Json<Liste<Commune>>, Problem> {
+pub async fn departement_communes(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Liste<Commune>>, Problem> {
     let params = Params::parse(raw, &LIST_PARAMS)?;
     let t = state.app.territoires();
     let r = &t.referentiel;
     let idx = find_departement(r, &code)?;
-    let items = r.communes_of_departement(idx).iter().map(|&c| (r.commune(c).code.clone(), commune_json(r, c))).collect();
+    let items = r
+        .communes_of_departement(idx)
+        .iter()
+        .map(|&c| (r.commune(c).code.clone(), commune_json(r, c)))
+        .collect();
     Ok(Json(page(items, &params)?))
 }
 
 fn find_region(r: &Referentiel_, code: &str) -> Result<u32, Problem> {
     let code = CodeRegion::parse(code).map_err(|e| invalid("code", e))?;
-    r.find_region(code.as_str()).ok_or_else(|| Problem::not_found(format!("aucune région de code {code}")))
+    r.find_region(code.as_str())
+        .ok_or_else(|| Problem::not_found(format!("aucune région de code {code}")))
 }
 
 /// A région.
@@ -495,7 +606,11 @@ fn find_region(r: &Referentiel_, code: &str) -> Result<u32, Problem> {
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn region(State(state): State<AppState>, Path(code): Path<String>, raw: RawQuery) -> Result<Json<Region>, Problem> {
+pub async fn region(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Region>, Problem> {
     Params::parse(raw, &[])?;
     let t = state.app.territoires();
     let idx = find_region(&t.referentiel, &code)?;
@@ -518,12 +633,20 @@ pub async fn region(State(state): State<AppState>, Path(code): Path<String>, raw
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn region_departements(State(state): State<AppState>, Path(code): Path<String>, raw: RawQuery) -> Result<Json<Liste<Departement>>, Problem> {
+pub async fn region_departements(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    raw: RawQuery,
+) -> Result<Json<Liste<Departement>>, Problem> {
     let params = Params::parse(raw, &LIST_PARAMS)?;
     let t = state.app.territoires();
     let r = &t.referentiel;
     let idx = find_region(r, &code)?;
-    let items = r.departements_of_region(idx).iter().map(|&d| (r.departement(d).code.clone(), departement_json(r, d))).collect();
+    let items = r
+        .departements_of_region(idx)
+        .iter()
+        .map(|&d| (r.departement(d).code.clone(), departement_json(r, d)))
+        .collect();
     Ok(Json(page(items, &params)?))
 }
 
@@ -537,7 +660,10 @@ pub async fn region_departements(State(state): State<AppState>, Path(code): Path
         (status = 400, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn referentiel(State(state): State<AppState>, raw: RawQuery) -> Result<Json<Referentiel>, Problem> {
+pub async fn referentiel(
+    State(state): State<AppState>,
+    raw: RawQuery,
+) -> Result<Json<Referentiel>, Problem> {
     Params::parse(raw, &[])?;
     let t = state.app.territoires();
     let r = &t.referentiel;
@@ -549,6 +675,10 @@ pub async fn referentiel(State(state): State<AppState>, raw: RawQuery) -> Result
         regions: r.regions().len(),
         departements: r.departements().len(),
         epcis: r.epcis().len(),
-        communes: r.communes().iter().filter(|c| c.type_commune == TypeCommune::Actuelle).count(),
+        communes: r
+            .communes()
+            .iter()
+            .filter(|c| c.type_commune == TypeCommune::Actuelle)
+            .count(),
     }))
 }

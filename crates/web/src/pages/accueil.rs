@@ -19,23 +19,43 @@ struct Accueil {
     regions: Vec<(String, String)>,
 }
 
-pub async fn accueil(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
+pub async fn accueil(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+) -> Result<Response, PageError> {
     let territoires = state.app.territoires();
     let r = &territoires.referentiel;
     let mut layout = Layout::new(&state, lang, "/", "accueil", String::new());
     layout.title = layout.t("accueil-titre");
     let tr = layout.tr.clone();
-    let current = r.communes().iter().filter(|c| c.type_commune == alliances_domain::territoires::TypeCommune::Actuelle).count();
+    let current = r
+        .communes()
+        .iter()
+        .filter(|c| c.type_commune == alliances_domain::territoires::TypeCommune::Actuelle)
+        .count();
     let chiffres = vec![
-        (tr.nombre(r.regions().len() as u64), tr.t("niveaux-region").to_lowercase()),
-        (tr.nombre(r.departements().len() as u64), tr.t("niveaux-departement").to_lowercase()),
+        (
+            tr.nombre(r.regions().len() as u64),
+            tr.t("niveaux-region").to_lowercase(),
+        ),
+        (
+            tr.nombre(r.departements().len() as u64),
+            tr.t("niveaux-departement").to_lowercase(),
+        ),
         (tr.nombre(r.epcis().len() as u64), tr.t("niveaux-epci")),
-        (tr.nombre(current as u64), tr.t("niveaux-commune").to_lowercase()),
+        (
+            tr.nombre(current as u64),
+            tr.t("niveaux-commune").to_lowercase(),
+        ),
     ];
     let page = Accueil {
         carte: carte_of(r, &tr, None),
         chiffres,
-        regions: r.regions().iter().map(|x| (x.nom.clone(), format!("/territoires/region/{}", x.code))).collect(),
+        regions: r
+            .regions()
+            .iter()
+            .map(|x| (x.nom.clone(), format!("/territoires/region/{}", x.code)))
+            .collect(),
         layout,
         q: String::new(),
         erreur: None,

@@ -53,9 +53,13 @@ fn exemple(path: &str) -> Option<String> {
 
 pub fn operations(doc: &Value, oui: &str, non: &str) -> Vec<Operation> {
     let mut out = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else { return out };
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
     for (path, item) in paths {
-        let Some(methods) = item.as_object() else { continue };
+        let Some(methods) = item.as_object() else {
+            continue;
+        };
         for (method, op) in methods {
             let s = |k: &str| op.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             let parametres = op
@@ -64,11 +68,21 @@ pub fn operations(doc: &Value, oui: &str, non: &str) -> Vec<Operation> {
                 .map(|ps| {
                     ps.iter()
                         .map(|p| {
-                            let g = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                            let g = |k: &str| {
+                                p.get(k).and_then(Value::as_str).unwrap_or("").to_string()
+                            };
                             Parametre {
                                 nom: g("name"),
                                 emplacement: g("in"),
-                                obligatoire: if p.get("required").and_then(Value::as_bool).unwrap_or(false) { oui.into() } else { non.into() },
+                                obligatoire: if p
+                                    .get("required")
+                                    .and_then(Value::as_bool)
+                                    .unwrap_or(false)
+                                {
+                                    oui.into()
+                                } else {
+                                    non.into()
+                                },
                                 description: g("description"),
                             }
                         })
@@ -78,9 +92,24 @@ pub fn operations(doc: &Value, oui: &str, non: &str) -> Vec<Operation> {
             let reponses = op
                 .get("responses")
                 .and_then(Value::as_object)
-                .map(|rs| rs.iter().map(|(code, r)| (code.clone(), r.get("description").and_then(Value::as_str).unwrap_or("").to_string())).collect())
+                .map(|rs| {
+                    rs.iter()
+                        .map(|(code, r)| {
+                            (
+                                code.clone(),
+                                r.get("description")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_string(),
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
-            let ancre: String = format!("{method}-{path}").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let ancre: String = format!("{method}-{path}")
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
             out.push(Operation {
                 ancre: ancre.trim_matches('-').to_string(),
                 methode: method.to_uppercase(),
@@ -96,11 +125,20 @@ pub fn operations(doc: &Value, oui: &str, non: &str) -> Vec<Operation> {
     out
 }
 
-pub async fn api_doc(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
+pub async fn api_doc(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+) -> Result<Response, PageError> {
     let doc: Value = serde_json::from_str(&state.openapi_json).map_err(|_| PageError::Internal)?;
     let mut layout = Layout::new(&state, lang, "/api", "api", String::new());
     layout.title = layout.t("api-titre");
-    let crumbs = vec![home_crumb(&layout.tr), Crumb { label: layout.t("api-titre"), href: None }];
+    let crumbs = vec![
+        home_crumb(&layout.tr),
+        Crumb {
+            label: layout.t("api-titre"),
+            href: None,
+        },
+    ];
     let layout = layout.with_crumbs(crumbs);
     let operations = operations(&doc, &layout.t("api-oui"), &layout.t("api-non"));
     render(&ApiPage { layout, operations })

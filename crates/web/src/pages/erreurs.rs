@@ -58,23 +58,42 @@ struct ErreurPage {
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = lang_of(req.uri().query(), req.headers());
     let path = req.uri().path().to_string();
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let res = next.run(req).await;
     if let Some(kind) = res.extensions().get::<PageError>().copied() {
         return error_page(&state, lang, &path, kind, request_id);
     }
     let status = res.status();
-    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     // Responses made by the framework itself (extractor rejections, unknown methods, time-outs)
     // come as bare text: give them the shape of the rest of the site.
     let bare = content_type.is_empty() || content_type.starts_with("text/plain");
-    if !(status.is_client_error() || status.is_server_error()) || !bare || path.starts_with("/static/") {
+    if !(status.is_client_error() || status.is_server_error())
+        || !bare
+        || path.starts_with("/static/")
+    {
         return res;
     }
     if path.starts_with("/api/") {
-        let detail = axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let detail = axum::body::to_bytes(res.into_body(), 4096)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let title = status.canonical_reason().unwrap_or("Erreur");
-        let detail = if detail.trim().is_empty() { title.to_string() } else { detail };
+        let detail = if detail.trim().is_empty() {
+            title.to_string()
+        } else {
+            detail
+        };
         return crate::problem::Problem::new(status, title, detail).into_response();
     }
     let kind = match status {
@@ -87,7 +106,13 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     page
 }
 
-pub fn error_page(state: &AppState, lang: Lang, path: &str, kind: PageError, request_id: Option<String>) -> Response {
+pub fn error_page(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    kind: PageError,
+    request_id: Option<String>,
+) -> Response {
     let (title, text) = match kind {
         PageError::NotFound => ("erreur-404-titre", "erreur-404-texte"),
         PageError::BadRequest => ("erreur-400-titre", "erreur-400-texte"),
@@ -101,10 +126,20 @@ pub fn error_page(state: &AppState, lang: Lang, path: &str, kind: PageError, req
     let mut layout = layout;
     layout.title = layout.t(title);
     let texte = layout.t(text);
-    let page = ErreurPage { layout, texte, reference, avec_recherche: kind != PageError::Internal, q: String::new(), erreur: None };
-    let body = page.render().unwrap_or_else(|_| "<!doctype html><title>Erreur</title><h1>Erreur</h1>".into());
+    let page = ErreurPage {
+        layout,
+        texte,
+        reference,
+        avec_recherche: kind != PageError::Internal,
+        q: String::new(),
+        erreur: None,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| "<!doctype html><title>Erreur</title><h1>Erreur</h1>".into());
     let mut res = (kind.status(), Html(body)).into_response();
-    res.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert("cache-control", HeaderValue::from_static("no-store"));
     res
 }
 

@@ -39,7 +39,11 @@ const PAGE_RESULTS: usize = 50;
 
 /// `/territoires?q=…&niveau=…`: the search without JavaScript, or the list of régions and
 /// départements when there is no query.
-pub async fn recherche(State(state): State<AppState>, PageLang(lang): PageLang, raw: RawQuery) -> Result<Response, PageError> {
+pub async fn recherche(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
     let params = Params::parse(raw, &["q", "niveau", "lang"]).map_err(|_| PageError::BadRequest)?;
     let q = params.text("q").unwrap_or("").trim().to_string();
     let niveau = match params.text("niveau").unwrap_or("") {
@@ -50,13 +54,30 @@ pub async fn recherche(State(state): State<AppState>, PageLang(lang): PageLang, 
     let r = &territoires.referentiel;
     let title_key = "territoires-titre";
     let mut layout = Layout::new(&state, lang, "/territoires", "territoires", String::new());
-    layout.title = if q.is_empty() { layout.t(title_key) } else { format!("{} — {}", q.chars().take(60).collect::<String>(), layout.t(title_key)) };
-    let crumbs = vec![home_crumb(&layout.tr), Crumb { label: layout.t(title_key), href: None }];
+    layout.title = if q.is_empty() {
+        layout.t(title_key)
+    } else {
+        format!(
+            "{} — {}",
+            q.chars().take(60).collect::<String>(),
+            layout.t(title_key)
+        )
+    };
+    let crumbs = vec![
+        home_crumb(&layout.tr),
+        Crumb {
+            label: layout.t(title_key),
+            href: None,
+        },
+    ];
     let layout = layout.with_crumbs(crumbs);
     let tr = layout.tr.clone();
 
     let erreur = if q.chars().count() > MAX_QUERY_CHARS {
-        Some(tr.ta("recherche-trop-longue", &[("max", &MAX_QUERY_CHARS.to_string())]))
+        Some(tr.ta(
+            "recherche-trop-longue",
+            &[("max", &MAX_QUERY_CHARS.to_string())],
+        ))
     } else {
         None
     };
@@ -64,15 +85,45 @@ pub async fn recherche(State(state): State<AppState>, PageLang(lang): PageLang, 
         (Vec::new(), 0)
     } else {
         let res = territoires.index.search(r, &q, niveau, PAGE_RESULTS);
-        (res.hits.iter().map(|h| resultat(r, &tr, h.territoire)).collect(), res.total)
+        (
+            res.hits
+                .iter()
+                .map(|h| resultat(r, &tr, h.territoire))
+                .collect(),
+            res.total,
+        )
     };
-    let mut niveaux = vec![(String::new(), tr.t("recherche-tous-niveaux"), niveau.is_none())];
-    niveaux.extend(Niveau::ALL.iter().map(|n| (n.slug().to_string(), tr.t(&format!("niveau-{}", n.slug())), niveau == Some(*n))));
+    let mut niveaux = vec![(
+        String::new(),
+        tr.t("recherche-tous-niveaux"),
+        niveau.is_none(),
+    )];
+    niveaux.extend(Niveau::ALL.iter().map(|n| {
+        (
+            n.slug().to_string(),
+            tr.t(&format!("niveau-{}", n.slug())),
+            niveau == Some(*n),
+        )
+    }));
     let page = TerritoiresPage {
         resume: tr.tn("recherche-resultats", total, &[("q", &q)]),
-        premiers: (total > PAGE_RESULTS).then(|| tr.ta("recherche-premiers", &[("n", &PAGE_RESULTS.to_string())])),
-        regions: r.regions().iter().map(|x| (x.nom.clone(), format!("/territoires/region/{}", x.code))).collect(),
-        departements: r.departements().iter().map(|x| (format!("{} ({})", x.nom, x.code), format!("/territoires/departement/{}", x.code))).collect(),
+        premiers: (total > PAGE_RESULTS)
+            .then(|| tr.ta("recherche-premiers", &[("n", &PAGE_RESULTS.to_string())])),
+        regions: r
+            .regions()
+            .iter()
+            .map(|x| (x.nom.clone(), format!("/territoires/region/{}", x.code)))
+            .collect(),
+        departements: r
+            .departements()
+            .iter()
+            .map(|x| {
+                (
+                    format!("{} ({})", x.nom, x.code),
+                    format!("/territoires/departement/{}", x.code),
+                )
+            })
+            .collect(),
         layout,
         q,
         erreur: erreur.clone(),
@@ -96,10 +147,19 @@ fn resultat(r: &Referentiel, tr: &Tr, t: TerritoireRef) -> Resultat {
     }
     if let Some(p) = r.population(t) {
         if p > 0 {
-            details.push(format!("{} {}", tr.nombre(p), tr.t("colonne-population").to_lowercase()));
+            details.push(format!(
+                "{} {}",
+                tr.nombre(p),
+                tr.t("colonne-population").to_lowercase()
+            ));
         }
     }
-    Resultat { nom: r.nom(t).to_string(), href: href(r, t), niveau: kind_label(tr, r, t), details: details.join(" · ") }
+    Resultat {
+        nom: r.nom(t).to_string(),
+        href: href(r, t),
+        niveau: kind_label(tr, r, t),
+        details: details.join(" · "),
+    }
 }
 
 pub struct Fait {
@@ -153,7 +213,8 @@ pub async fn fiche(
     let t = match (niveau, params.text("type")) {
         (Niveau::Commune, Some(ty)) => {
             let ty = TypeCommune::from_slug(ty).ok_or(PageError::BadRequest)?;
-            r.find_commune(&code, Some(ty)).map(|idx| TerritoireRef { niveau, idx })
+            r.find_commune(&code, Some(ty))
+                .map(|idx| TerritoireRef { niveau, idx })
         }
         (_, Some(_)) => return Err(PageError::BadRequest),
         (_, None) => r.find(niveau, &code),
@@ -161,13 +222,31 @@ pub async fn fiche(
     .ok_or(PageError::NotFound)?;
 
     let path = href(r, t);
-    let mut layout = Layout::new(&state, lang, path.split('?').next().unwrap_or(&path), "territoires", r.nom(t).to_string());
+    let mut layout = Layout::new(
+        &state,
+        lang,
+        path.split('?').next().unwrap_or(&path),
+        "territoires",
+        r.nom(t).to_string(),
+    );
     let tr = layout.tr.clone();
-    let mut crumbs = vec![home_crumb(&tr), Crumb { label: tr.t("territoires-titre"), href: Some("/territoires".into()) }];
+    let mut crumbs = vec![
+        home_crumb(&tr),
+        Crumb {
+            label: tr.t("territoires-titre"),
+            href: Some("/territoires".into()),
+        },
+    ];
     for a in r.ancestors(t) {
-        crumbs.push(Crumb { label: r.nom(a).to_string(), href: Some(href(r, a)) });
+        crumbs.push(Crumb {
+            label: r.nom(a).to_string(),
+            href: Some(href(r, a)),
+        });
     }
-    crumbs.push(Crumb { label: r.nom(t).to_string(), href: None });
+    crumbs.push(Crumb {
+        label: r.nom(t).to_string(),
+        href: None,
+    });
     layout = layout.with_crumbs(crumbs);
     let fiche = crate::territoire_view::fiche(r, &tr, t);
     render(&TerritoirePage { layout, fiche })
@@ -178,9 +257,17 @@ pub fn carte_of(r: &Referentiel, tr: &Tr, t: Option<TerritoireRef>) -> String {
     let codes: Vec<&str> = match t {
         None => Vec::new(),
         Some(t) => match t.niveau {
-            Niveau::Region => r.departements_of_region(t.idx).iter().map(|&d| r.departement(d).code.as_str()).collect(),
+            Niveau::Region => r
+                .departements_of_region(t.idx)
+                .iter()
+                .map(|&d| r.departement(d).code.as_str())
+                .collect(),
             Niveau::Departement => vec![r.departement(t.idx).code.as_str()],
-            Niveau::Epci => r.departements_of_epci(t.idx).iter().map(|&d| r.departement(d).code.as_str()).collect(),
+            Niveau::Epci => r
+                .departements_of_epci(t.idx)
+                .iter()
+                .map(|&d| r.departement(d).code.as_str())
+                .collect(),
             Niveau::Commune => vec![r.commune(t.idx).code_departement.as_str()],
         },
     };
@@ -195,5 +282,10 @@ pub fn carte_of(r: &Referentiel, tr: &Tr, t: Option<TerritoireRef>) -> String {
             .collect();
         tr.ta("carte-legende-surligne", &[("noms", &names.join(", "))])
     };
-    carte::render(&highlight, &tr.t("carte-titre"), &tr.t("carte-outre-mer"), &caption)
+    carte::render(
+        &highlight,
+        &tr.t("carte-titre"),
+        &tr.t("carte-outre-mer"),
+        &caption,
+    )
 }

@@ -848,8 +848,13 @@ fn us(v: f64) -> String {
     }
 }
 
+/// A duration given in microseconds, in µs below a millisecond and in ms above.
 fn ms(v_us: f64) -> String {
-    format!("{:.3} ms", v_us / 1000.0)
+    if v_us < 1000.0 {
+        format!("{} µs", us(v_us))
+    } else {
+        format!("{:.2} ms", v_us / 1000.0)
+    }
 }
 
 fn verdict(met: bool) -> &'static str {

@@ -2,7 +2,7 @@
 //! the `referentiel` lock; read back whole at start.
 
 use crate::changes;
-use crate::db::{Db, StoreError};
+use crate::db::{Backend, Db, StoreError};
 use alliances_domain::territoires::*;
 use alliances_domain::texte::fold;
 use sqlx::{Any, AnyConnection, Row};
@@ -25,7 +25,15 @@ const COLUMNS: [&str; 15] = [
     "siren",
     "mode_financement",
 ];
-const ROWS_PER_INSERT: usize = 400;
+/// Rows per multi-row INSERT. PostgreSQL gains from few round trips; SQLite is in-process and its
+/// driver resolves each `$n` by scanning the statement's parameters, so large statements cost
+/// O(parameters²) there: keep them small.
+fn rows_per_insert(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => 400,
+        Backend::Sqlite => 20,
+    }
+}
 
 /// One row of the `territoires` table.
 struct TerritoireRow<'a> {
@@ -163,9 +171,11 @@ pub async fn count_all(db: &Db) -> Result<i64, StoreError> {
 
 async fn write_all(
     conn: &mut AnyConnection,
+    backend: Backend,
     data: &ReferentielData,
     now: i64,
 ) -> Result<(), StoreError> {
+    let batch = rows_per_insert(backend);
     sqlx::query("DELETE FROM codes_postaux")
         .execute(&mut *conn)
         .await?;
@@ -177,7 +187,7 @@ async fn write_all(
         .await?;
     let all = rows(data);
     let mut id_of: HashMap<(&str, &str), i64> = HashMap::new();
-    for (chunk_no, chunk) in all.chunks(ROWS_PER_INSERT).enumerate() {
+    for (chunk_no, chunk) in all.chunks(batch).enumerate() {
         let sql = format!(
             "INSERT INTO territoires ({}) VALUES {}",
             COLUMNS.join(", "),
@@ -185,7 +195,7 @@ async fn write_all(
         );
         let mut q = sqlx::query::<Any>(&sql);
         for (i, r) in chunk.iter().enumerate() {
-            let id = (chunk_no * ROWS_PER_INSERT + i + 1) as i64;
+            let id = (chunk_no * batch + i + 1) as i64;
             if r.niveau == "commune"
                 && matches!(r.type_, "commune-actuelle" | "arrondissement-municipal")
             {
@@ -216,7 +226,7 @@ async fn write_all(
             postal.extend(c.codes_postaux.iter().map(|cp| (cp.as_str(), id)));
         }
     }
-    for chunk in postal.chunks(ROWS_PER_INSERT * 4) {
+    for chunk in postal.chunks(batch * 4) {
         let sql = format!(
             "INSERT INTO codes_postaux (code_postal, territoire_id) VALUES {}",
             placeholders(chunk.len(), 2)
@@ -246,7 +256,7 @@ async fn write_all(
 pub async fn replace(db: &Db, data: &ReferentielData, now: i64) -> Result<(), StoreError> {
     let mut tx = db.pool().begin().await?;
     lock(&mut tx, "referentiel").await?;
-    write_all(&mut tx, data, now).await?;
+    write_all(&mut tx, db.backend(), data, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -266,7 +276,7 @@ pub async fn load_if_empty(
     if count(&mut tx).await? > 0 {
         return Ok(false);
     }
-    write_all(&mut tx, &data(), now).await?;
+    write_all(&mut tx, db.backend(), &data(), now).await?;
     tx.commit().await?;
     Ok(true)
 }

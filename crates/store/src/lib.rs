@@ -7,8 +7,10 @@
 
 pub mod changes;
 pub mod db;
+pub mod jobs;
 pub mod sessions;
 pub mod territoires;
 pub mod testing;
+pub mod users;
 
 pub use db::{Backend, Db, StoreError};

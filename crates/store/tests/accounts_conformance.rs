@@ -1,0 +1,192 @@
+//! Conformance of the accounts storage on both backends: unique e-mails under concurrency,
+//! one-time tokens, atomic job claims.
+
+use alliances_store::testing::fresh;
+use alliances_store::{jobs, users};
+
+#[tokio::test]
+async fn users_are_unique_by_email_even_when_sign_ups_race() {
+    let t = fresh().await;
+    let mut handles = Vec::new();
+    for i in 0..6 {
+        let db = t.db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = db.pool().acquire().await.unwrap();
+            users::insert(
+                &mut conn,
+                "camille@asso.fr",
+                &format!("Camille {i}"),
+                "hash",
+                10,
+            )
+            .await
+        }));
+    }
+    let mut ok = 0;
+    let mut taken = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(users::UserError::EmailTaken) => taken += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!((ok, taken), (1, 5));
+    let u = users::by_email(&t.db, "camille@asso.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(users::by_id(&t.db, u.id).await.unwrap(), Some(u.clone()));
+    assert_eq!(u.email_verified_at, None);
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    users::set_email_verified(&mut conn, u.id, 20)
+        .await
+        .unwrap();
+    users::set_email_verified(&mut conn, u.id, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        users::by_id(&t.db, u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .email_verified_at,
+        Some(20),
+        "first verification kept"
+    );
+    users::grant_role(&t.db, u.id, "admin").await.unwrap();
+    users::grant_role(&t.db, u.id, "admin").await.unwrap();
+    users::grant_role(&t.db, u.id, "moderateur").await.unwrap();
+    assert_eq!(
+        users::roles(&t.db, u.id).await.unwrap(),
+        vec!["admin", "moderateur"]
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_used_once_and_expire() {
+    let t = fresh().await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let id = users::insert(&mut conn, "dominique@mairie.fr", "Dominique", "hash", 0)
+        .await
+        .unwrap();
+    users::insert_token(&mut conn, "h1", id, "verification", None, 0, 100)
+        .await
+        .unwrap();
+    users::insert_token(&mut conn, "h2", id, "reinitialisation", None, 0, 100)
+        .await
+        .unwrap();
+    assert!(
+        users::consume_token(&mut conn, "h1", "reinitialisation", 10)
+            .await
+            .unwrap()
+            .is_none(),
+        "wrong purpose"
+    );
+    assert_eq!(users::token_state(&t.db, "h1", 10).await.unwrap(), None);
+    let tok = users::consume_token(&mut conn, "h1", "verification", 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((tok.user_id, tok.used_at), (id, Some(10)));
+    assert!(
+        users::consume_token(&mut conn, "h1", "verification", 11)
+            .await
+            .unwrap()
+            .is_none(),
+        "replayed"
+    );
+    assert_eq!(
+        users::token_state(&t.db, "h1", 11).await.unwrap(),
+        Some("déjà utilisé")
+    );
+    assert!(
+        users::consume_token(&mut conn, "h2", "reinitialisation", 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at its expiry"
+    );
+    assert_eq!(
+        users::token_state(&t.db, "h2", 100).await.unwrap(),
+        Some("expiré")
+    );
+    assert_eq!(
+        users::token_state(&t.db, "nope", 1).await.unwrap(),
+        Some("inconnu")
+    );
+}
+
+#[tokio::test]
+async fn each_job_is_claimed_by_one_worker_and_retried_after_a_failure() {
+    let t = fresh().await;
+    {
+        let mut conn = t.db.pool().acquire().await.unwrap();
+        for i in 0..20 {
+            jobs::enqueue(&mut conn, "email", &format!("{{\"n\":{i}}}"), 100, 3, 100)
+                .await
+                .unwrap();
+        }
+        jobs::enqueue(&mut conn, "email", "{\"later\":true}", 500, 3, 100)
+            .await
+            .unwrap();
+    }
+    // Four workers claim concurrently: every due job exactly once.
+    let mut handles = Vec::new();
+    for w in 0..4 {
+        let db = t.db.clone();
+        handles.push(tokio::spawn(async move {
+            let worker = format!("w{w}");
+            let mut got = Vec::new();
+            while let Some(job) = jobs::claim(&db, &worker, 200, 60).await.unwrap() {
+                jobs::complete(&db, job.id, &worker, 201).await.unwrap();
+                got.push(job.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(
+        (before, all.len()),
+        (20, 20),
+        "20 due jobs, each claimed once"
+    );
+    assert_eq!(
+        jobs::pending_count(&t.db).await.unwrap(),
+        1,
+        "the future job waits"
+    );
+
+    // A failed job comes back at its retry time; a lease that expires frees the job.
+    let job = jobs::claim(&t.db, "a", 600, 60).await.unwrap().unwrap();
+    assert_eq!(job.attempts, 1);
+    assert!(
+        jobs::claim(&t.db, "b", 610, 60).await.unwrap().is_none(),
+        "leased"
+    );
+    jobs::fail(&t.db, job.id, "a", "SMTP refused", 700)
+        .await
+        .unwrap();
+    assert!(
+        jobs::claim(&t.db, "b", 650, 60).await.unwrap().is_none(),
+        "not before its retry time"
+    );
+    let again = jobs::claim(&t.db, "b", 700, 10).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (job.id, 2));
+    // Worker b dies: its lease ends at 710, c takes over; attempts are capped at max_attempts (3).
+    let third = jobs::claim(&t.db, "c", 711, 10).await.unwrap().unwrap();
+    assert_eq!(third.attempts, 3);
+    jobs::fail(&t.db, job.id, "c", "still refused", 712)
+        .await
+        .unwrap();
+    assert!(
+        jobs::claim(&t.db, "d", 800, 10).await.unwrap().is_none(),
+        "attempts used up"
+    );
+}

@@ -1,6 +1,7 @@
 //! Use cases of Alliances shared by the web server and the CLI: opening the platform (database,
 //! migrations, referential, indexes), the territorial referential, the change feed.
 
+pub mod comptes;
 pub mod config;
 pub mod geo;
 mod territoires;
@@ -21,6 +22,8 @@ pub enum AppError {
     Geo(#[from] geo::GeoError),
     #[error(transparent)]
     Referentiel(#[from] alliances_domain::territoires::ReferentielError),
+    #[error("erreur interne : {0}")]
+    Internal(String),
 }
 
 /// Seconds since the Unix epoch.

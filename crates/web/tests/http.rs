@@ -269,6 +269,9 @@ async fn bad_input_is_refused_with_the_parameter_named() {
     json("/api/v1/communes/42218?lang=fr", 400).await;
     json("/api/v1/nimporte", 404).await;
     json("/api/v1/communes/%FF%FE", 400).await;
+    // Five bytes, two characters: found by schemathesis, once a panic.
+    json("/api/v1/communes/~%F1%87%BD%A8", 400).await;
+    json("/api/v1/departements/%C3%A9", 400).await;
 }
 
 #[tokio::test]

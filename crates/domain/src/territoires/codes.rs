@@ -78,8 +78,11 @@ impl CodeCommune {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         const KIND: &str = "code commune";
         let s = s.trim();
-        if s.len() != 5 {
+        if s.chars().count() != 5 {
             return Err(err(KIND, s, "il doit compter 5 caractères"));
+        }
+        if !s.is_ascii() {
+            return Err(err(KIND, s, "chiffres attendus (2A ou 2B pour la Corse)"));
         }
         let upper = s.to_ascii_uppercase();
         let (head, tail) = upper.split_at(2);
@@ -197,6 +200,9 @@ mod tests {
         assert!(CodeCommune::parse("2C004").is_err());
         assert!(CodeCommune::parse("abcde").is_err());
         assert!(CodeCommune::parse("4221é").is_err());
+        // Five bytes but not five ASCII characters: refused, never sliced inside a character.
+        assert!(CodeCommune::parse("~\u{47d68}").is_err());
+        assert!(CodeCommune::parse("é42").is_err());
     }
 
     #[test]
@@ -204,7 +210,20 @@ mod tests {
         for ok in ["01", "42", "2A", "2b", "95", "971", "976", "988"] {
             assert!(CodeDepartement::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "0", "00", "20", "2C", "100", "961", "4A", "9710"] {
+        for bad in [
+            "",
+            "0",
+            "00",
+            "20",
+            "2C",
+            "100",
+            "961",
+            "4A",
+            "9710",
+            "é",
+            "2é",
+            "\u{47d68}",
+        ] {
             assert!(CodeDepartement::parse(bad).is_err(), "{bad}");
         }
     }
@@ -233,6 +252,19 @@ mod tests {
         assert!(CodePostal::parse("42000").is_ok());
         assert!(CodePostal::parse("4200").is_err());
         assert!(CodePostal::parse("42OOO").is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever a URL or a file carries, parsing answers and never panics; what it accepts
+        /// parses again to itself.
+        #[test]
+        fn parsers_never_panic_and_are_stable(s in "\\PC{0,12}") {
+            if let Ok(c) = CodeCommune::parse(&s) { proptest::prop_assert_eq!(CodeCommune::parse(c.as_str()).unwrap(), c); }
+            if let Ok(c) = CodeDepartement::parse(&s) { proptest::prop_assert_eq!(CodeDepartement::parse(c.as_str()).unwrap(), c); }
+            if let Ok(c) = CodeRegion::parse(&s) { proptest::prop_assert_eq!(CodeRegion::parse(c.as_str()).unwrap(), c); }
+            if let Ok(c) = Siren::parse(&s) { proptest::prop_assert_eq!(Siren::parse(c.as_str()).unwrap(), c); }
+            if let Ok(c) = CodePostal::parse(&s) { proptest::prop_assert_eq!(CodePostal::parse(c.as_str()).unwrap(), c); }
+        }
     }
 
     #[test]

@@ -98,20 +98,25 @@ async fn wrong_passwords_and_unknown_emails_get_the_same_answer() {
         .await
         .unwrap()
         .is_none());
-    // Similar timing: both paths verify one argon2id hash.
-    let t = std::time::Instant::now();
-    app.authenticate("dominique@mairie.fr", "pas le bon mot de passe")
-        .await
-        .unwrap();
-    let known = t.elapsed();
-    let t = std::time::Instant::now();
-    app.authenticate("inconnu@mairie.fr", "pas le bon mot de passe")
-        .await
-        .unwrap();
-    let unknown = t.elapsed();
+    // Similar timing: both paths verify one argon2id hash. Without the dummy verification the
+    // unknown e-mail would answer ~100× faster; the fastest of several interleaved tries keeps
+    // the comparison robust to a noisy machine.
+    let (mut known, mut unknown) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        app.authenticate("dominique@mairie.fr", "pas le bon mot de passe")
+            .await
+            .unwrap();
+        known = known.min(t.elapsed());
+        let t = std::time::Instant::now();
+        app.authenticate("inconnu@mairie.fr", "pas le bon mot de passe")
+            .await
+            .unwrap();
+        unknown = unknown.min(t.elapsed());
+    }
     let ratio = known.as_secs_f64() / unknown.as_secs_f64();
     assert!(
-        (0.33..3.0).contains(&ratio),
+        (0.2..5.0).contains(&ratio),
         "known {known:?} vs unknown {unknown:?}"
     );
 }

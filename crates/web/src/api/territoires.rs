@@ -306,6 +306,18 @@ fn page<T: ToSchema>(items: Vec<(String, T)>, params: &Params) -> Result<Liste<T
 
 const LIST_PARAMS: [&str; 2] = ["limit", "apres"];
 
+/// The paging parameters of every list, documented once. The query string itself is read strictly
+/// by [`Params`] in [`page`]; this type only describes it to OpenAPI.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // fields are documentation, never read
+pub struct Pagination {
+    /// Nombre de résultats par page, de 1 à 1000 (100 par défaut).
+    limit: Option<usize>,
+    /// Curseur : le champ `suivant` de la page précédente.
+    apres: Option<String>,
+}
+
 /// Territory autocomplete over every level.
 #[utoipa::path(
     get,
@@ -500,8 +512,7 @@ fn find_epci(r: &Referentiel_, siren: &str) -> Result<u32, Problem> {
     tag = "territoires",
     params(
         ("siren" = String, Path, description = "SIREN de l'EPCI"),
-        ("limit" = Option<usize>, Query, description = "De 1 à 1000 (100 par défaut)"),
-        ("apres" = Option<String>, Query, description = "Curseur : le champ `suivant` de la page précédente"),
+        Pagination,
     ),
     responses(
         (status = 200, body = Liste<Commune>),
@@ -562,8 +573,7 @@ pub async fn departement(
     tag = "territoires",
     params(
         ("code" = String, Path, description = "Code INSEE du département"),
-        ("limit" = Option<usize>, Query, description = "De 1 à 1000 (100 par défaut)"),
-        ("apres" = Option<String>, Query, description = "Curseur : le champ `suivant` de la page précédente"),
+        Pagination,
     ),
     responses(
         (status = 200, body = Liste<Commune>),
@@ -624,8 +634,7 @@ pub async fn region(
     tag = "territoires",
     params(
         ("code" = String, Path, description = "Code INSEE de la région"),
-        ("limit" = Option<usize>, Query, description = "De 1 à 1000 (100 par défaut)"),
-        ("apres" = Option<String>, Query, description = "Curseur : le champ `suivant` de la page précédente"),
+        Pagination,
     ),
     responses(
         (status = 200, body = Liste<Departement>),

@@ -107,6 +107,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A form came back with errors: move the focus to their summary.
+    var summary = document.getElementById("resume-erreurs");
+    if (summary) summary.focus();
     var fields = document.querySelectorAll("input[data-autocomplete]");
     for (var i = 0; i < fields.length; i++) enhance(fields[i]);
   });

@@ -308,3 +308,404 @@ mod tests {
         assert_ne!(token_hash(&a), a);
     }
 }
+
+/// How long a password-reset link stays valid.
+pub const RESET_TTL_SECS: i64 = 3600;
+/// How long a link confirming a new e-mail address stays valid.
+pub const EMAIL_CHANGE_TTL_SECS: i64 = 24 * 3600;
+/// How long the set-your-password link of an account created on the command line stays valid.
+pub const INVITE_TTL_SECS: i64 = 48 * 3600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("trop de tentatives : réessayez dans {0} s")]
+    Throttled(i64),
+    #[error("adresse e-mail ou mot de passe incorrect")]
+    Invalid,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// A signed-in user as pages and the policy see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub verified: bool,
+    pub roles: Vec<alliances_domain::comptes::Role>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmailChangeError {
+    #[error("mot de passe incorrect")]
+    WrongPassword,
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error("cette adresse e-mail a déjà un compte")]
+    EmailTaken,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+fn login_key(email: &str) -> String {
+    Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase())
+}
+
+fn queue_email(mail: &OutgoingEmail) -> Result<String, AppError> {
+    serde_json::to_string(mail).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+impl App {
+    /// Checks the password, with progressive throttling per address; on success opens a new
+    /// session (closing `previous`, so a planted session id never becomes authenticated).
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        previous: Option<&str>,
+    ) -> Result<(CurrentUser, String, String), LoginError> {
+        let key = login_key(email);
+        let t = now();
+        if let Some((failures, last)) =
+            users::login_failures(&self.db, &key).await.map_err(store)?
+        {
+            if let Some(wait) = crate::limites::login_delay(failures, last, t) {
+                return Err(LoginError::Throttled(wait));
+            }
+        }
+        let Some(user) = self.authenticate(email, password).await? else {
+            users::record_login_failure(&self.db, &key, t)
+                .await
+                .map_err(store)?;
+            return Err(LoginError::Invalid);
+        };
+        users::clear_login_failures(&self.db, &key)
+            .await
+            .map_err(store)?;
+        if let Some(old) = previous {
+            self.close_session(old).await?;
+        }
+        let (cookie, csrf) = self.open_session(Some(user.id)).await?;
+        let current = self
+            .current_user(user.id)
+            .await?
+            .ok_or_else(|| AppError::Internal("utilisateur disparu".into()))?;
+        Ok((current, cookie, csrf))
+    }
+
+    pub async fn current_user(&self, id: i64) -> Result<Option<CurrentUser>, AppError> {
+        let Some(u) = users::by_id(&self.db, id).await? else {
+            return Ok(None);
+        };
+        let roles = users::roles(&self.db, id)
+            .await?
+            .iter()
+            .filter_map(|r| alliances_domain::comptes::Role::from_slug(r))
+            .collect();
+        Ok(Some(CurrentUser {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            verified: u.email_verified_at.is_some(),
+            roles,
+        }))
+    }
+
+    /// Sends a reset link when the address has an account; the caller answers the same either way.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        link_base: &str,
+    ) -> Result<(), AppError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let Some(user) = users::by_email(&self.db, email.as_str()).await? else {
+            return Ok(());
+        };
+        let token = random_token();
+        let t = now();
+        let mail = OutgoingEmail {
+            to: user.email.clone(),
+            subject: "Alliances : réinitialisation du mot de passe".into(),
+            body: format!(
+                "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{}/compte/reinitialisation/{token}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
+                user.name,
+                link_base.trim_end_matches('/')
+            ),
+        };
+        let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+        users::insert_token(
+            &mut tx,
+            &token_hash(&token),
+            user.id,
+            "reinitialisation",
+            None,
+            t,
+            t + RESET_TTL_SECS,
+        )
+        .await?;
+        jobs::enqueue(&mut tx, "email", &queue_email(&mail)?, t, 5, t).await?;
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        Ok(())
+    }
+
+    /// Whether a token can still be used (for the page that asks for the new password).
+    pub async fn token_usable(&self, token: &str) -> Result<(), TokenError> {
+        match users::token_state(&self.db, &token_hash(token), now())
+            .await
+            .map_err(|e| TokenError::App(store(e)))?
+        {
+            None => Ok(()),
+            Some(why) => Err(TokenError::Refused(why)),
+        }
+    }
+
+    /// Sets a new password from a reset link; every session of the user ends.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<i64, ResetError> {
+        self.token_usable(token).await?;
+        let hash_token = token_hash(token);
+        // The policy needs the address: read it through the (still unused) token.
+        let t = now();
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| TokenError::App(store(e.into())))?;
+        let Some(record) = users::consume_token(&mut tx, &hash_token, "reinitialisation", t)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?
+        else {
+            return Err(TokenError::Refused("inconnu").into());
+        };
+        let user = users::by_id(&self.db, record.user_id)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?
+            .ok_or(TokenError::Refused("inconnu"))?;
+        let email = Email::parse(&user.email).ok();
+        // A refused password rolls the transaction back: the link stays usable.
+        check_password(new_password, email.as_ref())?;
+        let password = new_password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| TokenError::App(AppError::Internal(e.to_string())))?
+            .map_err(TokenError::App)?;
+        users::set_password_hash(&mut tx, user.id, &hash, t)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
+        users::set_email_verified(&mut tx, user.id, t)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
+        users::delete_sessions_of(&mut tx, user.id)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
+        tx.commit()
+            .await
+            .map_err(|e| TokenError::App(store(e.into())))?;
+        users::clear_login_failures(&self.db, &user.email)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
+        Ok(user.id)
+    }
+
+    /// Asks to move the account to a new address: the password confirms it is the owner; a link
+    /// goes to the new address, a notice to the old one.
+    pub async fn request_email_change(
+        &self,
+        user_id: i64,
+        password: &str,
+        new_email: &str,
+        link_base: &str,
+    ) -> Result<(), EmailChangeError> {
+        let new_email = Email::parse(new_email)?;
+        let user = users::by_id(&self.db, user_id)
+            .await
+            .map_err(store)?
+            .ok_or(EmailChangeError::WrongPassword)?;
+        let hash = user.password_hash.clone();
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if !ok {
+            return Err(EmailChangeError::WrongPassword);
+        }
+        if users::by_email(&self.db, new_email.as_str())
+            .await
+            .map_err(store)?
+            .is_some()
+        {
+            return Err(EmailChangeError::EmailTaken);
+        }
+        let token = random_token();
+        let t = now();
+        let confirm = OutgoingEmail {
+            to: new_email.as_str().into(),
+            subject: "Alliances : confirmez votre nouvelle adresse e-mail".into(),
+            body: format!(
+                "Bonjour {},\n\nPour que votre compte Alliances utilise cette adresse, ouvrez ce lien dans les 24 heures :\n{}/compte/email/confirmation/{token}\n",
+                user.name,
+                link_base.trim_end_matches('/')
+            ),
+        };
+        let notice = OutgoingEmail {
+            to: user.email.clone(),
+            subject: "Alliances : changement d'adresse e-mail demandé".into(),
+            body: format!(
+                "Bonjour {},\n\nUn changement d'adresse vers {} a été demandé pour votre compte. Si ce n'est pas vous, changez votre mot de passe.\n",
+                user.name, new_email
+            ),
+        };
+        let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+        users::insert_token(
+            &mut tx,
+            &token_hash(&token),
+            user.id,
+            "changement-email",
+            Some(new_email.as_str()),
+            t,
+            t + EMAIL_CHANGE_TTL_SECS,
+        )
+        .await
+        .map_err(store)?;
+        jobs::enqueue(&mut tx, "email", &queue_email(&confirm)?, t, 5, t)
+            .await
+            .map_err(store)?;
+        jobs::enqueue(&mut tx, "email", &queue_email(&notice)?, t, 5, t)
+            .await
+            .map_err(store)?;
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        Ok(())
+    }
+
+    pub async fn confirm_email_change(&self, token: &str) -> Result<i64, EmailChangeError> {
+        let t = now();
+        let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+        let Some(record) = users::consume_token(&mut tx, &token_hash(token), "changement-email", t)
+            .await
+            .map_err(store)?
+        else {
+            drop(tx);
+            self.token_usable(token).await?;
+            return Err(TokenError::Refused("inconnu").into());
+        };
+        let new_email = record
+            .data
+            .ok_or_else(|| AppError::Internal("jeton sans adresse".into()))?;
+        users::set_email(&mut tx, record.user_id, &new_email, t)
+            .await
+            .map_err(|e| match e {
+                users::UserError::EmailTaken => EmailChangeError::EmailTaken,
+                users::UserError::Store(s) => EmailChangeError::App(store(s)),
+            })?;
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        Ok(record.user_id)
+    }
+
+    /// First setup from the command line: an account with a role, its address taken as verified,
+    /// and a link (returned, not e-mailed) to choose its password. An existing account gets the
+    /// role and a fresh link.
+    pub async fn create_user_with_role(
+        &self,
+        email: &str,
+        name: &str,
+        role: alliances_domain::comptes::Role,
+        link_base: &str,
+    ) -> Result<(i64, String), SignUpError> {
+        let email = Email::parse(email)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+            return Err(SignUpError::Name);
+        }
+        let t = now();
+        let token = random_token();
+        let unusable = hash_password(&random_token())?;
+        let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+        let id = match users::insert(&mut tx, email.as_str(), name, &unusable, t).await {
+            Ok(id) => id,
+            Err(users::UserError::EmailTaken) => {
+                drop(tx);
+                tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+                users::by_email(&self.db, email.as_str())
+                    .await
+                    .map_err(store)?
+                    .map(|u| u.id)
+                    .ok_or(SignUpError::EmailTaken)?
+            }
+            Err(users::UserError::Store(s)) => return Err(store(s).into()),
+        };
+        users::set_email_verified(&mut tx, id, t)
+            .await
+            .map_err(store)?;
+        users::insert_token(
+            &mut tx,
+            &token_hash(&token),
+            id,
+            "reinitialisation",
+            None,
+            t,
+            t + INVITE_TTL_SECS,
+        )
+        .await
+        .map_err(store)?;
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        users::grant_role(&self.db, id, role.slug())
+            .await
+            .map_err(store)?;
+        Ok((
+            id,
+            format!(
+                "{}/compte/reinitialisation/{token}",
+                link_base.trim_end_matches('/')
+            ),
+        ))
+    }
+}
+
+/// One line of the admin list of users.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub verified: bool,
+    pub roles: Vec<String>,
+}
+
+impl App {
+    /// The newest accounts with their roles (two queries whatever the count), and the total.
+    pub async fn users_overview(&self, limit: i64) -> Result<(i64, Vec<UserSummary>), AppError> {
+        let total = users::count(&self.db).await?;
+        let list = users::list(&self.db, limit, 0).await?;
+        let mut roles: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for (id, role) in users::all_roles(&self.db).await? {
+            roles.entry(id).or_default().push(role);
+        }
+        let rows = list
+            .into_iter()
+            .map(|u| UserSummary {
+                roles: roles.remove(&u.id).unwrap_or_default(),
+                id: u.id,
+                name: u.name,
+                email: u.email,
+                verified: u.email_verified_at.is_some(),
+            })
+            .collect();
+        Ok((total, rows))
+    }
+}

@@ -17,6 +17,42 @@ pub struct Config {
     pub behind_tls: bool,
     pub log_format: LogFormat,
     pub change_feed_poll_ms: u64,
+    /// Base URL of the site as users reach it, for links in e-mails (no trailing slash needed).
+    pub public_url: String,
+    /// Where e-mails go: an SMTP server, or files in `<data_dir>/outbox/`.
+    pub mail_mode: MailMode,
+    /// The `From` of every e-mail: `Name <address>` or a bare address.
+    pub mail_from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    /// Empty: no authentication.
+    pub smtp_username: String,
+    /// Hidden by [`Config::redacted`].
+    pub smtp_password: String,
+    /// Time limit for sending one e-mail over SMTP, connection included (seconds).
+    pub smtp_timeout_secs: u64,
+    /// How often each instance's job worker looks for due jobs when idle (milliseconds).
+    pub jobs_poll_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailMode {
+    Smtp,
+    Folder,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or in a private network only).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (usually port 587).
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +71,7 @@ pub enum ConfigError {
 }
 
 /// The keys a configuration may set, as `ALLIANCES_<KEY>` in the environment.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 17] = [
     "bind",
     "data_dir",
     "database_url",
@@ -43,6 +79,16 @@ const KEYS: [&str; 7] = [
     "behind_tls",
     "log_format",
     "change_feed_poll_ms",
+    "public_url",
+    "mail_mode",
+    "mail_from",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_timeout_secs",
+    "jobs_poll_ms",
 ];
 
 impl Config {
@@ -135,6 +181,9 @@ impl Config {
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = alliances_store::db::redact_url(&self.effective_database_url());
+        if !shown.smtp_password.is_empty() {
+            shown.smtp_password = "***".into();
+        }
         toml::to_string(&shown).unwrap_or_default()
     }
 }
@@ -185,5 +234,46 @@ mod tests {
         assert!(e.to_string().contains("clé inconnue « prot »"), "{e}");
         std::fs::write(&file, "log_format = \"xml\"\n").unwrap();
         assert!(Config::load(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn mail_settings_from_defaults_and_environment() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.mail_mode, MailMode::Folder);
+        assert_eq!(c.smtp_tls, SmtpTls::Starttls);
+        assert_eq!(c.smtp_port, 587);
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(c.mail_from.contains("<ne-pas-repondre@"));
+
+        let c = Config::load(
+            None,
+            env(&[
+                ("ALLIANCES_MAIL_MODE", "smtp"),
+                ("ALLIANCES_SMTP_HOST", "smtp.example.org"),
+                ("ALLIANCES_SMTP_PORT", "465"),
+                ("ALLIANCES_SMTP_TLS", "tls"),
+                ("ALLIANCES_SMTP_USERNAME", "alliances"),
+                ("ALLIANCES_SMTP_PASSWORD", "s3cret-Pa55"),
+                ("ALLIANCES_PUBLIC_URL", "https://alliances.example"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.mail_mode, MailMode::Smtp);
+        assert_eq!(
+            (c.smtp_host.as_str(), c.smtp_port),
+            ("smtp.example.org", 465)
+        );
+        assert_eq!(c.smtp_tls, SmtpTls::Tls);
+        assert_eq!(c.smtp_password, "s3cret-Pa55");
+        let shown = c.redacted();
+        assert!(!shown.contains("s3cret-Pa55"), "{shown}");
+        assert!(shown.contains("smtp_password = \"***\""), "{shown}");
+        assert!(shown.contains("smtp_username = \"alliances\""), "{shown}");
+
+        let e = Config::load(None, env(&[("ALLIANCES_SMTP_PORT", "vingt-cinq")])).unwrap_err();
+        assert!(e.to_string().contains("ALLIANCES_SMTP_PORT"), "{e}");
+        assert!(Config::load(None, env(&[("ALLIANCES_SMTP_PORT", "70000")])).is_err());
+        assert!(Config::load(None, env(&[("ALLIANCES_SMTP_TLS", "ssl")])).is_err());
+        assert!(Config::load(None, env(&[("ALLIANCES_MAIL_MODE", "pigeon")])).is_err());
     }
 }

@@ -4,7 +4,11 @@
 pub mod comptes;
 pub mod config;
 pub mod geo;
+pub mod limites;
+pub mod mail;
+pub mod politique;
 mod territoires;
+pub mod worker;
 
 pub use territoires::Territoires;
 
@@ -40,6 +44,8 @@ pub struct App {
     territoires: ArcSwap<Territoires>,
     /// Last change-feed sequence applied to the indexes.
     applied_seq: AtomicI64,
+    /// Per-instance rate limits (sign-up, login, reset, API).
+    pub limiter: limites::RateLimiter,
 }
 
 impl App {
@@ -60,6 +66,7 @@ impl App {
             db,
             territoires: ArcSwap::from_pointee(territoires),
             applied_seq: AtomicI64::new(seq),
+            limiter: limites::RateLimiter::default(),
         }))
     }
 

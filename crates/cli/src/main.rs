@@ -59,10 +59,34 @@ enum Command {
         #[command(subcommand)]
         command: GeoCommand,
     },
+    /// Administration: first setup.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Benchmarks (results go to BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates an account with a platform role (or gives the role to an existing account) and
+    /// prints a one-time link, valid 48 hours, to choose its password. No password is ever
+    /// passed on the command line.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the part of the address before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, moderateur, analyste-observatoire or operateur-dispositif.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -125,7 +149,11 @@ async fn open(config: &Config) -> anyhow::Result<std::sync::Arc<App>> {
 
 async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let config = load_config(&args.db, args.bind.as_deref())?;
+    let mut config = load_config(&args.db, args.bind.as_deref())?;
+    if demo {
+        // The demo never sends real e-mail: everything goes to the outbox folder and page.
+        config.mail_mode = alliances_app::config::MailMode::Folder;
+    }
     init_logs(config.log_format);
     tracing::info!("configuration:\n{}", config.redacted());
     let app = open(&config).await?;
@@ -144,10 +172,21 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let feed = app.spawn_change_feed(std::time::Duration::from_millis(
         config.change_feed_poll_ms.max(100),
     ));
+    let mailer =
+        alliances_app::mail::mailer_from_config(&config).context("e-mail configuration")?;
+    let worker = app.spawn_job_worker(
+        mailer,
+        alliances_app::worker::default_worker_id(),
+        std::time::Duration::from_millis(config.jobs_poll_ms.max(50)),
+    );
+    let outbox = (config.mail_mode == alliances_app::config::MailMode::Folder)
+        .then(|| alliances_app::mail::outbox_dir(&config));
     let router = alliances_web::build_router(
         app.clone(),
         alliances_web::WebOptions {
             behind_tls: config.behind_tls,
+            public_url: config.public_url.clone(),
+            outbox,
         },
     );
     println!("listening on http://{addr}");
@@ -157,6 +196,7 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     );
     alliances_web::serve(listener, router, shutdown_signal()).await?;
     feed.abort();
+    worker.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -231,6 +271,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 geo::write_compact(&data, &out)?;
                 println!("compact copy written to {}", out.display());
             }
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    email,
+                    name,
+                    role,
+                    db,
+                },
+        } => {
+            let config = load_config(&db, None)?;
+            init_logs(config.log_format);
+            let role = alliances_domain::comptes::Role::from_slug(&role).with_context(|| {
+                format!("unknown role « {role} »: expected admin, moderateur, analyste-observatoire or operateur-dispositif")
+            })?;
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+            let app = open(&config).await?;
+            let (id, link) = app
+                .create_user_with_role(&email, &name, role, &config.public_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("account {id} ({email}) has the role {}", role.slug());
+            println!("to choose its password, open within 48 hours: {link}");
             Ok(())
         }
         Command::Bench { command } => bench::run(command).await,

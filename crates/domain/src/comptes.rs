@@ -217,3 +217,48 @@ mod tests {
         assert!(common().contains("azerty"));
     }
 }
+
+/// Platform-wide roles. Roles tied to an organisation (owner, editor) or to a territory
+/// (catalyseur) are memberships, not platform roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Role {
+    Admin,
+    Moderateur,
+    AnalysteObservatoire,
+    OperateurDispositif,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Moderateur,
+        Role::AnalysteObservatoire,
+        Role::OperateurDispositif,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Moderateur => "moderateur",
+            Role::AnalysteObservatoire => "analyste-observatoire",
+            Role::OperateurDispositif => "operateur-dispositif",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.slug() == s)
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::Role;
+
+    #[test]
+    fn slugs_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_slug(r.slug()), Some(r));
+        }
+        assert_eq!(Role::from_slug("roi"), None);
+    }
+}

@@ -349,6 +349,7 @@ pub struct Server {
     base_url: String,
     log: PathBuf,
     process: Guarded,
+    data_dir: PathBuf,
 }
 
 impl Server {
@@ -425,6 +426,7 @@ impl Server {
             base_url,
             log,
             process,
+            data_dir: data_dir.clone(),
         };
         let alive = || -> Result<()> {
             match server.process.guard.lock() {
@@ -454,6 +456,48 @@ impl Server {
     /// The absolute URL of `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The server's data folder (its demo outbox is `outbox/` in it).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Waits for an e-mail to `to` in the server's outbox and returns the path of the first link
+    /// in it that starts with `prefix` (e.g. `/compte/verification/`).
+    pub fn wait_for_email_link(&self, to: &str, prefix: &str) -> Result<String> {
+        let outbox = self.data_dir.join("outbox");
+        let deadline = Instant::now() + WAIT * 2;
+        loop {
+            if let Ok(entries) = std::fs::read_dir(&outbox) {
+                for entry in entries.flatten() {
+                    let Ok(raw) = std::fs::read_to_string(entry.path()) else {
+                        continue;
+                    };
+                    // Undo quoted-printable soft line breaks; the links are plain ASCII.
+                    let text = raw.replace("=\r\n", "").replace("=\n", "");
+                    let addressed = text
+                        .lines()
+                        .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to));
+                    if !addressed {
+                        continue;
+                    }
+                    if let Some(at) = text.find(prefix) {
+                        let link: String = text[at..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace())
+                            .collect();
+                        return Ok(link);
+                    }
+                }
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "no e-mail to {to} with a link {prefix}… in {}",
+                outbox.display()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// The server's log file (stdout and stderr).

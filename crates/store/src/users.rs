@@ -221,3 +221,100 @@ pub async fn token_state(
         }
     })
 }
+
+/// Failed logins recorded for an e-mail address: (count, time of the last one).
+pub async fn login_failures(db: &Db, email: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    let row = sqlx::query("SELECT failures, last_failure_at FROM login_failures WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get("failures")?, r.try_get("last_failure_at")?)),
+        None => None,
+    })
+}
+
+pub async fn record_login_failure(db: &Db, email: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2",
+    )
+    .bind(email)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures(db: &Db, email: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Deletes every session of a user (after a password reset, or "log out everywhere").
+pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn set_email(
+    conn: &mut AnyConnection,
+    id: i64,
+    email: &str,
+    now: i64,
+) -> Result<(), UserError> {
+    sqlx::query(
+        "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            UserError::EmailTaken
+        } else {
+            UserError::Store(e.into())
+        }
+    })?;
+    Ok(())
+}
+
+/// Users, newest first, for the admin pages.
+pub async fn list(db: &Db, limit: i64, offset: i64) -> Result<Vec<UserRecord>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| user_from(r).map_err(StoreError::from))
+        .collect()
+}
+
+pub async fn count(db: &Db) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Every (user, role) pair: one query for a whole list of users.
+pub async fn all_roles(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows = sqlx::query("SELECT user_id, role FROM user_roles ORDER BY user_id, role")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("user_id")?, r.try_get("role")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -190,3 +190,65 @@ async fn each_job_is_claimed_by_one_worker_and_retried_after_a_failure() {
         "attempts used up"
     );
 }
+
+#[tokio::test]
+async fn login_failures_accumulate_and_clear() {
+    let t = fresh().await;
+    assert_eq!(users::login_failures(&t.db, "x@y.fr").await.unwrap(), None);
+    users::record_login_failure(&t.db, "x@y.fr", 10)
+        .await
+        .unwrap();
+    users::record_login_failure(&t.db, "x@y.fr", 12)
+        .await
+        .unwrap();
+    assert_eq!(
+        users::login_failures(&t.db, "x@y.fr").await.unwrap(),
+        Some((2, 12))
+    );
+    users::clear_login_failures(&t.db, "x@y.fr").await.unwrap();
+    assert_eq!(users::login_failures(&t.db, "x@y.fr").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn email_changes_stay_unique_and_sessions_can_be_revoked() {
+    let t = fresh().await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let a = users::insert(&mut conn, "a@x.fr", "A", "h", 0)
+        .await
+        .unwrap();
+    let b = users::insert(&mut conn, "b@x.fr", "B", "h", 0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        users::set_email(&mut conn, b, "a@x.fr", 5).await,
+        Err(users::UserError::EmailTaken)
+    ));
+    users::set_email(&mut conn, b, "c@x.fr", 5).await.unwrap();
+    assert_eq!(
+        users::by_id(&t.db, b).await.unwrap().unwrap().email,
+        "c@x.fr"
+    );
+    for (i, user) in [(1, a), (2, a), (3, b)] {
+        alliances_store::sessions::insert(
+            &t.db,
+            &alliances_store::sessions::SessionRecord {
+                id: format!("s{i}"),
+                user_id: Some(user),
+                csrf_token: "c".into(),
+                data: "{}".into(),
+                created_at: 0,
+                last_seen_at: 0,
+                expires_at: 100,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(users::delete_sessions_of(&mut conn, a).await.unwrap(), 2);
+    assert!(alliances_store::sessions::get(&t.db, "s3", 1)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(users::count(&t.db).await.unwrap(), 2);
+    assert_eq!(users::list(&t.db, 10, 0).await.unwrap()[0].id, b);
+}

@@ -2,6 +2,7 @@
 
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::visiteur::Visitor;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -54,19 +55,25 @@ pub struct Layout {
     pub favicon: String,
     pub breadcrumb: Vec<Crumb>,
     pub footer_data: String,
-    /// Which top navigation entry is current (`accueil`, `territoires`, `api`).
+    /// Which top navigation entry is current (`accueil`, `territoires`, `api`, `compte`, `admin`).
     pub section: &'static str,
+    /// The signed-in user's name, for the header.
+    pub user_name: Option<String>,
+    /// The session's CSRF token, for the header's log-out form and the page's forms.
+    pub csrf: String,
+    /// Whether to show the admin entry.
+    pub show_admin: bool,
 }
 
 impl Layout {
     pub fn new(
         state: &AppState,
-        lang: Lang,
+        visitor: &Visitor,
         path: &str,
         section: &'static str,
         title: String,
     ) -> Self {
-        let tr = Tr::new(state.i18n.clone(), lang);
+        let tr = Tr::new(state.i18n.clone(), visitor.lang);
         let territoires = state.app.territoires();
         let src = &territoires.referentiel.source;
         let footer_data = tr.ta(
@@ -86,6 +93,16 @@ impl Layout {
             breadcrumb: Vec::new(),
             footer_data,
             section,
+            user_name: visitor.user().map(|u| u.name.clone()),
+            csrf: visitor
+                .session
+                .as_ref()
+                .map(|s| s.csrf.clone())
+                .unwrap_or_default(),
+            show_admin: alliances_app::politique::can(
+                visitor.user(),
+                alliances_app::politique::Action::Administrer,
+            ),
             tr,
         }
     }

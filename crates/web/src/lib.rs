@@ -15,6 +15,7 @@ mod security;
 pub mod state;
 mod system;
 pub mod territoire_view;
+pub mod visiteur;
 
 use alliances_app::App;
 use axum::http::{HeaderName, Request};
@@ -31,10 +32,24 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 
 /// Options of the web layer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebOptions {
     /// Served over HTTPS (behind a TLS proxy): HSTS and `Secure` cookies.
     pub behind_tls: bool,
+    /// The site's public URL, for links in e-mails.
+    pub public_url: String,
+    /// Where e-mails are written when they are not sent (demo): shown to admins.
+    pub outbox: Option<std::path::PathBuf>,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        Self {
+            behind_tls: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            outbox: None,
+        }
+    }
 }
 
 /// The whole application as a router: routes, error pages, security headers, request ids, logs,
@@ -46,11 +61,16 @@ pub fn build_router(app: Arc<App>, options: WebOptions) -> Router {
         assets: Arc::new(assets::Assets::new()),
         openapi_json: Arc::new(api::openapi_json()),
         behind_tls: options.behind_tls,
+        public_url: options.public_url,
+        outbox: options.outbox,
     };
     let request_id = HeaderName::from_static("x-request-id");
     router::routes(state.clone())
         .layer(CatchPanicLayer::custom(pages::erreurs::panic_response))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), pages::erreurs::render_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), visiteur::load))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::api_rate_limit))
         .layer(axum::middleware::from_fn_with_state(state, security::headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CompressionLayer::new())
@@ -69,7 +89,9 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    // The client's address reaches handlers (rate limits per address) through `ConnectInfo`.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

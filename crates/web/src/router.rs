@@ -2,7 +2,7 @@
 
 use crate::state::AppState;
 use crate::{api, pages, system};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub fn routes(state: AppState) -> Router {
@@ -15,6 +15,44 @@ pub fn routes(state: AppState) -> Router {
             get(pages::territoires::fiche),
         )
         .route("/api", get(pages::api_doc::api_doc))
+        // Accounts
+        .route("/compte", get(pages::compte::compte))
+        .route(
+            "/compte/inscription",
+            get(pages::compte::inscription).post(pages::compte::inscription_post),
+        )
+        .route(
+            "/compte/inscription/merci",
+            get(pages::compte::inscription_merci),
+        )
+        .route(
+            "/compte/verification/{token}",
+            get(pages::compte::verification).post(pages::compte::verification_post),
+        )
+        .route(
+            "/compte/connexion",
+            get(pages::compte::connexion).post(pages::compte::connexion_post),
+        )
+        .route("/compte/deconnexion", post(pages::compte::deconnexion))
+        .route(
+            "/compte/mot-de-passe-oublie",
+            get(pages::compte::oubli).post(pages::compte::oubli_post),
+        )
+        .route(
+            "/compte/reinitialisation/{token}",
+            get(pages::compte::reinitialisation).post(pages::compte::reinitialisation_post),
+        )
+        .route(
+            "/compte/email",
+            get(pages::compte::email).post(pages::compte::email_post),
+        )
+        .route(
+            "/compte/email/confirmation/{token}",
+            get(pages::compte::email_confirmation).post(pages::compte::email_confirmation_post),
+        )
+        // Administration
+        .route("/admin", get(pages::admin::admin))
+        .route("/admin/courriels", get(pages::admin::courriels))
         // JSON API
         .route("/api/openapi.json", get(system::openapi))
         .route("/api/v1/territoires", get(api::territoires::recherche))

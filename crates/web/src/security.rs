@@ -5,7 +5,7 @@ use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// No inline script or style anywhere: every script and stylesheet is a fingerprinted file.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -65,4 +65,35 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         }
     }
     res
+}
+
+/// Rate limit of the JSON API, per client address: 429 with `Retry-After` as problem+json.
+pub async fn api_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        let ip = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        if let Err(secs) = state.app.limiter.hit(
+            &format!("api:{ip}"),
+            alliances_app::limites::API_PER_IP,
+            alliances_app::now(),
+        ) {
+            let mut res = crate::problem::Problem::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "Trop de requêtes",
+                format!(
+                    "limite de {} requêtes par minute atteinte : réessayez dans {secs} s",
+                    alliances_app::limites::API_PER_IP.max
+                ),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+    }
+    next.run(req).await
 }

@@ -13,4 +13,8 @@ pub struct AppState {
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: Arc<String>,
     pub behind_tls: bool,
+    /// The site's public URL, for links in e-mails.
+    pub public_url: String,
+    /// The demo outbox folder, when e-mails are written there instead of sent.
+    pub outbox: Option<std::path::PathBuf>,
 }

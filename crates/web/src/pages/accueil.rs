@@ -1,9 +1,10 @@
 //! The home page: territory search, the map, the referential in figures.
 
 use super::{render, PageError};
-use crate::layout::{Layout, PageLang};
+use crate::layout::Layout;
 use crate::pages::territoires::carte_of;
 use crate::state::AppState;
+use crate::visiteur::Visitor;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -21,11 +22,11 @@ struct Accueil {
 
 pub async fn accueil(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
+    visitor: Visitor,
 ) -> Result<Response, PageError> {
     let territoires = state.app.territoires();
     let r = &territoires.referentiel;
-    let mut layout = Layout::new(&state, lang, "/", "accueil", String::new());
+    let mut layout = Layout::new(&state, &visitor, "/", "accueil", String::new());
     layout.title = layout.t("accueil-titre");
     let tr = layout.tr.clone();
     let current = r

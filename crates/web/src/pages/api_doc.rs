@@ -1,8 +1,9 @@
 //! `/api`: the API documentation page, rendered from the generated OpenAPI document.
 
 use super::{render, PageError};
-use crate::layout::{home_crumb, Crumb, Layout, PageLang};
+use crate::layout::{home_crumb, Crumb, Layout};
 use crate::state::AppState;
+use crate::visiteur::Visitor;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -127,10 +128,10 @@ pub fn operations(doc: &Value, oui: &str, non: &str) -> Vec<Operation> {
 
 pub async fn api_doc(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
+    visitor: Visitor,
 ) -> Result<Response, PageError> {
     let doc: Value = serde_json::from_str(&state.openapi_json).map_err(|_| PageError::Internal)?;
-    let mut layout = Layout::new(&state, lang, "/api", "api", String::new());
+    let mut layout = Layout::new(&state, &visitor, "/api", "api", String::new());
     layout.title = layout.t("api-titre");
     let crumbs = vec![
         home_crumb(&layout.tr),

@@ -1,9 +1,9 @@
 //! Error pages: handlers return a [`PageError`]; the [`render_errors`] middleware, which has the
 //! state and the request, turns it (and the server's own 404s and panics) into a full page.
 
-use crate::i18n::Lang;
 use crate::layout::{lang_of, Layout};
 use crate::state::AppState;
+use crate::visiteur::Visitor;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -15,6 +15,10 @@ use axum::response::{Html, IntoResponse, Response};
 pub enum PageError {
     NotFound,
     BadRequest,
+    /// The visitor lacks the right, or the form failed the CSRF check.
+    Forbidden,
+    /// Too many attempts: retry after this many seconds.
+    TooMany(i64),
     Internal,
 }
 
@@ -23,6 +27,8 @@ impl PageError {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,7 +62,15 @@ struct ErreurPage {
 
 /// Renders marked page errors, and any bare 404 / 500 outside the API, as full pages.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let lang = lang_of(req.uri().query(), req.headers());
+    let visitor = req
+        .extensions()
+        .get::<Visitor>()
+        .cloned()
+        .unwrap_or_else(|| Visitor {
+            lang: lang_of(req.uri().query(), req.headers()),
+            ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            session: None,
+        });
     let path = req.uri().path().to_string();
     let request_id = req
         .headers()
@@ -65,7 +79,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .map(str::to_string);
     let res = next.run(req).await;
     if let Some(kind) = res.extensions().get::<PageError>().copied() {
-        return error_page(&state, lang, &path, kind, request_id);
+        return error_page(&state, &visitor, &path, kind, request_id);
     }
     let status = res.status();
     let content_type = res
@@ -101,14 +115,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         s if s.is_server_error() => PageError::Internal,
         _ => PageError::BadRequest,
     };
-    let mut page = error_page(&state, lang, &path, kind, request_id);
+    let mut page = error_page(&state, &visitor, &path, kind, request_id);
     *page.status_mut() = status;
     page
 }
 
 pub fn error_page(
     state: &AppState,
-    lang: Lang,
+    visitor: &Visitor,
     path: &str,
     kind: PageError,
     request_id: Option<String>,
@@ -116,9 +130,11 @@ pub fn error_page(
     let (title, text) = match kind {
         PageError::NotFound => ("erreur-404-titre", "erreur-404-texte"),
         PageError::BadRequest => ("erreur-400-titre", "erreur-400-texte"),
+        PageError::Forbidden => ("erreur-403-titre", "erreur-403-texte"),
+        PageError::TooMany(_) => ("erreur-429-titre", "erreur-429-texte"),
         PageError::Internal => ("erreur-500-titre", "erreur-500-texte"),
     };
-    let layout = Layout::new(state, lang, path, "", String::new());
+    let layout = Layout::new(state, visitor, path, "", String::new());
     let reference = match (kind, request_id) {
         (PageError::Internal, Some(id)) => Some(layout.tr.ta("erreur-reference", &[("id", &id)])),
         _ => None,
@@ -140,6 +156,11 @@ pub fn error_page(
     let mut res = (kind.status(), Html(body)).into_response();
     res.headers_mut()
         .insert("cache-control", HeaderValue::from_static("no-store"));
+    if let PageError::TooMany(secs) = kind {
+        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
     res
 }
 

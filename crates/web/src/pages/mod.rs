@@ -1,7 +1,9 @@
 //! HTML pages: parse the request, call the app, render an askama template.
 
 pub mod accueil;
+pub mod admin;
 pub mod api_doc;
+pub mod compte;
 pub mod erreurs;
 pub mod territoires;
 

@@ -4,10 +4,11 @@
 use super::{render, PageError};
 use crate::carte;
 use crate::i18n::Tr;
-use crate::layout::{home_crumb, Crumb, Layout, PageLang};
+use crate::layout::{home_crumb, Crumb, Layout};
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 use crate::territoire_view::{href, kind_label, MAX_QUERY_CHARS};
+use crate::visiteur::Visitor;
 use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef, TypeCommune};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -41,7 +42,7 @@ const PAGE_RESULTS: usize = 50;
 /// départements when there is no query.
 pub async fn recherche(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
+    visitor: Visitor,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
     let params = Params::parse(raw, &["q", "niveau", "lang"]).map_err(|_| PageError::BadRequest)?;
@@ -53,7 +54,13 @@ pub async fn recherche(
     let territoires = state.app.territoires();
     let r = &territoires.referentiel;
     let title_key = "territoires-titre";
-    let mut layout = Layout::new(&state, lang, "/territoires", "territoires", String::new());
+    let mut layout = Layout::new(
+        &state,
+        &visitor,
+        "/territoires",
+        "territoires",
+        String::new(),
+    );
     layout.title = if q.is_empty() {
         layout.t(title_key)
     } else {
@@ -201,7 +208,7 @@ struct TerritoirePage {
 /// `/territoires/{niveau}/{code}` (`?type=` picks a commune déléguée that shares its code).
 pub async fn fiche(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
+    visitor: Visitor,
     Path((niveau, code)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
@@ -224,7 +231,7 @@ pub async fn fiche(
     let path = href(r, t);
     let mut layout = Layout::new(
         &state,
-        lang,
+        &visitor,
         path.split('?').next().unwrap_or(&path),
         "territoires",
         r.nom(t).to_string(),

@@ -1,0 +1,811 @@
+//! Account pages: sign-up, e-mail verification, log in / out, the account page, forgotten
+//! password, change of e-mail address. Every unsafe form carries the session's CSRF token and is
+//! checked with [`csrf_ok`]; sign-up, log-in and reset are rate-limited per address.
+
+use super::{render, PageError};
+use crate::layout::{home_crumb, Crumb, Layout};
+use crate::state::AppState;
+use crate::visiteur::{clear_cookie, csrf_ok, set_cookie, SessionView, Visitor};
+use alliances_app::comptes::{
+    EmailChangeError, LoginError, NewAccount, ResetError, SignUpError, TokenError,
+};
+use alliances_app::limites::{self, Limit};
+use alliances_app::politique::{can, Action};
+use alliances_app::{now, App};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use std::collections::HashMap;
+
+pub struct Champ {
+    pub nom: &'static str,
+    pub libelle: String,
+    pub type_: &'static str,
+    pub valeur: String,
+    pub autocomplete: &'static str,
+    pub aide: Option<String>,
+    pub erreur: Option<String>,
+}
+
+pub struct Formulaire {
+    pub action: String,
+    pub bouton: String,
+    pub intro: Option<String>,
+    pub champs: Vec<Champ>,
+    pub erreurs: Vec<(&'static str, String)>,
+    pub resume_erreurs: String,
+    pub liens: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "formulaire.html")]
+struct FormPage {
+    layout: Layout,
+    form: Formulaire,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    layout: Layout,
+    paragraphes: Vec<String>,
+    bouton: Option<(String, String)>,
+    liens: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "compte.html")]
+struct ComptePage {
+    layout: Layout,
+    nom: String,
+    email: String,
+    statut_email: String,
+    roles: String,
+}
+
+type Fields = HashMap<String, String>;
+
+fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.get(name).map(String::as_str).unwrap_or("")
+}
+
+/// Makes sure the visitor has a session (anonymous if need be), so that its forms carry a CSRF
+/// token; returns the visitor to render with and the cookie to set, if a session was opened.
+async fn with_session(app: &App, visitor: Visitor) -> Result<(Visitor, Option<String>), PageError> {
+    if visitor.session.is_some() {
+        return Ok((visitor, None));
+    }
+    let (cookie, csrf) = app.open_session(None).await?;
+    let visitor = Visitor {
+        session: Some(SessionView {
+            cookie: cookie.clone(),
+            csrf,
+            user: None,
+        }),
+        ..visitor
+    };
+    Ok((visitor, Some(cookie)))
+}
+
+fn with_cookie(mut res: Response, cookie: Option<String>, behind_tls: bool) -> Response {
+    if let Some(c) = cookie {
+        res.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(&c, behind_tls));
+    }
+    res
+}
+
+fn layout(state: &AppState, visitor: &Visitor, path: &str, title_key: &str) -> Layout {
+    let mut l = Layout::new(state, visitor, path, "compte", String::new());
+    l.title = l.t(title_key);
+    let crumbs = vec![
+        home_crumb(&l.tr),
+        Crumb {
+            label: l.title.clone(),
+            href: None,
+        },
+    ];
+    l.with_crumbs(crumbs)
+}
+
+fn check_form(headers: &HeaderMap, visitor: &Visitor, fields: &Fields) -> Result<(), PageError> {
+    if csrf_ok(headers, visitor, field(fields, "_csrf")) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden)
+    }
+}
+
+fn limit(state: &AppState, key: String, l: Limit) -> Result<(), PageError> {
+    state
+        .app
+        .limiter
+        .hit(&key, l, now())
+        .map_err(PageError::TooMany)
+}
+
+fn message(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    title_key: &str,
+    paragraphes: Vec<String>,
+    bouton: Option<(String, String)>,
+    liens: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    render(&MessagePage {
+        layout: layout(state, visitor, path, title_key),
+        paragraphes,
+        bouton,
+        liens,
+    })
+}
+
+struct FieldSpec {
+    nom: &'static str,
+    libelle: &'static str,
+    type_: &'static str,
+    autocomplete: &'static str,
+    aide: Option<&'static str>,
+}
+
+const NOM: FieldSpec = FieldSpec {
+    nom: "nom",
+    libelle: "champ-nom",
+    type_: "text",
+    autocomplete: "name",
+    aide: Some("champ-nom-aide"),
+};
+const EMAIL: FieldSpec = FieldSpec {
+    nom: "email",
+    libelle: "champ-email",
+    type_: "email",
+    autocomplete: "email",
+    aide: Some("champ-email-aide"),
+};
+const LOGIN_EMAIL: FieldSpec = FieldSpec {
+    nom: "email",
+    libelle: "champ-email",
+    type_: "email",
+    autocomplete: "username",
+    aide: None,
+};
+const NEW_PASSWORD: FieldSpec = FieldSpec {
+    nom: "mot_de_passe",
+    libelle: "champ-mot-de-passe",
+    type_: "password",
+    autocomplete: "new-password",
+    aide: Some("champ-mot-de-passe-aide"),
+};
+const RESET_PASSWORD: FieldSpec = FieldSpec {
+    nom: "mot_de_passe",
+    libelle: "champ-nouveau-mot-de-passe",
+    type_: "password",
+    autocomplete: "new-password",
+    aide: Some("champ-mot-de-passe-aide"),
+};
+const CURRENT_PASSWORD: FieldSpec = FieldSpec {
+    nom: "mot_de_passe",
+    libelle: "champ-mot-de-passe",
+    type_: "password",
+    autocomplete: "current-password",
+    aide: None,
+};
+const CONFIRM_PASSWORD: FieldSpec = FieldSpec {
+    nom: "mot_de_passe",
+    libelle: "champ-mot-de-passe-actuel",
+    type_: "password",
+    autocomplete: "current-password",
+    aide: None,
+};
+const NEW_EMAIL: FieldSpec = FieldSpec {
+    nom: "email",
+    libelle: "champ-nouvel-email",
+    type_: "email",
+    autocomplete: "email",
+    aide: Some("champ-email-aide"),
+};
+
+/// Builds and renders a form page. Passwords are never sent back into the page.
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    title_key: &str,
+    intro: Option<&str>,
+    specs: &[FieldSpec],
+    values: &Fields,
+    erreurs: Vec<(&'static str, String)>,
+    bouton: &str,
+    liens: Vec<(&str, &str)>,
+) -> Result<Response, PageError> {
+    let l = layout(state, visitor, path, title_key);
+    let tr = l.tr.clone();
+    let champs = specs
+        .iter()
+        .map(|s| Champ {
+            nom: s.nom,
+            libelle: tr.t(s.libelle),
+            type_: s.type_,
+            valeur: if s.type_ == "password" {
+                String::new()
+            } else {
+                field(values, s.nom).to_string()
+            },
+            autocomplete: s.autocomplete,
+            aide: s.aide.map(|a| tr.t(a)),
+            erreur: erreurs
+                .iter()
+                .find(|(c, _)| *c == s.nom)
+                .map(|(_, m)| m.clone()),
+        })
+        .collect();
+    let form = Formulaire {
+        action: path.to_string(),
+        bouton: tr.t(bouton),
+        intro: intro.map(|i| tr.t(i)),
+        champs,
+        resume_erreurs: tr.ta("formulaire-erreurs", &[("n", &erreurs.len().to_string())]),
+        erreurs,
+        liens: liens
+            .into_iter()
+            .map(|(k, h)| (tr.t(k), h.to_string()))
+            .collect(),
+    };
+    let has_errors = !form.erreurs.is_empty();
+    let mut res = render(&FormPage { layout: l, form })?;
+    if has_errors {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- sign-up
+
+const SIGN_UP: &str = "/compte/inscription";
+
+fn sign_up_form(
+    state: &AppState,
+    visitor: &Visitor,
+    values: &Fields,
+    erreurs: Vec<(&'static str, String)>,
+) -> Result<Response, PageError> {
+    form_page(
+        state,
+        visitor,
+        SIGN_UP,
+        "inscription-titre",
+        Some("inscription-intro"),
+        &[NOM, EMAIL, NEW_PASSWORD],
+        values,
+        erreurs,
+        "inscription-bouton",
+        vec![("inscription-deja", "/compte/connexion")],
+    )
+}
+
+pub async fn inscription(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    Ok(with_cookie(
+        sign_up_form(&state, &visitor, &Fields::new(), vec![])?,
+        cookie,
+        state.behind_tls,
+    ))
+}
+
+pub async fn inscription_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    limit(
+        &state,
+        format!("inscription:{}", visitor.ip),
+        limites::SIGN_UP_PER_IP,
+    )?;
+    let input = NewAccount {
+        email: field(&f, "email"),
+        name: field(&f, "nom"),
+        password: field(&f, "mot_de_passe"),
+    };
+    match state.app.sign_up(input, &state.public_url).await {
+        Ok(_) => Ok(Redirect::to("/compte/inscription/merci").into_response()),
+        Err(SignUpError::App(e)) => Err(e.into()),
+        Err(e) => {
+            let champ = match e.field() {
+                Some("email") => "email",
+                Some("nom") => "nom",
+                _ => "mot_de_passe",
+            };
+            sign_up_form(&state, &visitor, &f, vec![(champ, e.to_string())])
+        }
+    }
+}
+
+pub async fn inscription_merci(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    message(
+        &state,
+        &visitor,
+        "/compte/inscription/merci",
+        "inscription-merci-titre",
+        vec![tr.t("inscription-merci-texte")],
+        None,
+        vec![],
+    )
+}
+
+// ---------------------------------------------------------------- e-mail verification
+
+fn token_refused(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    e: TokenError,
+) -> Result<Response, PageError> {
+    match e {
+        TokenError::Refused(_) => {
+            let mut res = message(
+                state,
+                visitor,
+                path,
+                "lien-invalide-titre",
+                vec![e.to_string()],
+                None,
+                vec![],
+            )?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        TokenError::App(e) => Err(e.into()),
+    }
+}
+
+/// The link from the e-mail shows a confirmation button: following the link alone (as mail
+/// scanners do) changes nothing.
+pub async fn verification(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let path = format!("/compte/verification/{token}");
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let res = match state.app.token_usable(&token).await {
+        Ok(()) => message(
+            &state,
+            &visitor,
+            &path,
+            "verification-titre",
+            vec![tr.t("verification-texte")],
+            Some((path.clone(), tr.t("verification-bouton"))),
+            vec![],
+        )?,
+        Err(e) => token_refused(&state, &visitor, &path, e)?,
+    };
+    Ok(with_cookie(res, cookie, state.behind_tls))
+}
+
+pub async fn verification_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let path = format!("/compte/verification/{token}");
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    match state.app.verify_email(&token).await {
+        Ok(_) => message(
+            &state,
+            &visitor,
+            &path,
+            "verification-titre",
+            vec![tr.t("verification-ok")],
+            None,
+            vec![(tr.t("connexion-titre"), "/compte/connexion".into())],
+        ),
+        Err(e) => token_refused(&state, &visitor, &path, e),
+    }
+}
+
+// ---------------------------------------------------------------- log in / out
+
+const LOGIN: &str = "/compte/connexion";
+
+fn login_form(
+    state: &AppState,
+    visitor: &Visitor,
+    values: &Fields,
+    erreurs: Vec<(&'static str, String)>,
+) -> Result<Response, PageError> {
+    form_page(
+        state,
+        visitor,
+        LOGIN,
+        "connexion-titre",
+        None,
+        &[LOGIN_EMAIL, CURRENT_PASSWORD],
+        values,
+        erreurs,
+        "connexion-bouton",
+        vec![
+            ("connexion-oubli", "/compte/mot-de-passe-oublie"),
+            ("connexion-pas-de-compte", SIGN_UP),
+        ],
+    )
+}
+
+pub async fn connexion(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    if visitor.user().is_some() {
+        return Ok(Redirect::to("/compte").into_response());
+    }
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    Ok(with_cookie(
+        login_form(&state, &visitor, &Fields::new(), vec![])?,
+        cookie,
+        state.behind_tls,
+    ))
+}
+
+pub async fn connexion_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    limit(
+        &state,
+        format!("connexion:{}", visitor.ip),
+        limites::LOGIN_PER_IP,
+    )?;
+    match state
+        .app
+        .log_in(
+            field(&f, "email"),
+            field(&f, "mot_de_passe"),
+            visitor.cookie(),
+        )
+        .await
+    {
+        Ok((_, cookie, _)) => Ok(with_cookie(
+            Redirect::to("/compte").into_response(),
+            Some(cookie),
+            state.behind_tls,
+        )),
+        Err(LoginError::Invalid) => {
+            let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+            login_form(
+                &state,
+                &visitor,
+                &f,
+                vec![("email", tr.t("connexion-echec"))],
+            )
+        }
+        Err(LoginError::Throttled(secs)) => Err(PageError::TooMany(secs)),
+        Err(LoginError::App(e)) => Err(e.into()),
+    }
+}
+
+pub async fn deconnexion(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    if let Some(cookie) = visitor.cookie() {
+        state.app.close_session(cookie).await?;
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, clear_cookie(state.behind_tls));
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- the account page
+
+pub async fn compte(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let Some(user) = visitor
+        .user()
+        .filter(|u| can(Some(u), Action::VoirSonCompte))
+    else {
+        return Ok(Redirect::to(LOGIN).into_response());
+    };
+    let l = layout(&state, &visitor, "/compte", "compte-titre");
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.slug()).collect();
+    let page = ComptePage {
+        nom: user.name.clone(),
+        email: user.email.clone(),
+        statut_email: l.t(if user.verified {
+            "compte-email-verifie"
+        } else {
+            "compte-email-non-verifie"
+        }),
+        roles: if roles.is_empty() {
+            l.t("compte-aucun-role")
+        } else {
+            roles.join(", ")
+        },
+        layout: l,
+    };
+    render(&page)
+}
+
+// ---------------------------------------------------------------- forgotten password
+
+const FORGOT: &str = "/compte/mot-de-passe-oublie";
+
+pub async fn oubli(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    let res = form_page(
+        &state,
+        &visitor,
+        FORGOT,
+        "oubli-titre",
+        Some("oubli-intro"),
+        &[LOGIN_EMAIL],
+        &Fields::new(),
+        vec![],
+        "oubli-bouton",
+        vec![],
+    )?;
+    Ok(with_cookie(res, cookie, state.behind_tls))
+}
+
+pub async fn oubli_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    limit(
+        &state,
+        format!("oubli:{}", visitor.ip),
+        limites::RESET_PER_IP,
+    )?;
+    let email = field(&f, "email").trim().to_lowercase();
+    // Over the per-address limit, say the same thing and send nothing more.
+    if state
+        .app
+        .limiter
+        .hit(
+            &format!("oubli-email:{email}"),
+            limites::RESET_PER_EMAIL,
+            now(),
+        )
+        .is_ok()
+    {
+        state
+            .app
+            .request_password_reset(&email, &state.public_url)
+            .await?;
+    }
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    message(
+        &state,
+        &visitor,
+        FORGOT,
+        "oubli-titre",
+        vec![tr.t("oubli-envoye")],
+        None,
+        vec![],
+    )
+}
+
+pub async fn reinitialisation(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let path = format!("/compte/reinitialisation/{token}");
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    let res = match state.app.token_usable(&token).await {
+        Ok(()) => form_page(
+            &state,
+            &visitor,
+            &path,
+            "reinitialisation-titre",
+            None,
+            &[RESET_PASSWORD],
+            &Fields::new(),
+            vec![],
+            "reinitialisation-bouton",
+            vec![],
+        )?,
+        Err(e) => token_refused(&state, &visitor, &path, e)?,
+    };
+    Ok(with_cookie(res, cookie, state.behind_tls))
+}
+
+pub async fn reinitialisation_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let path = format!("/compte/reinitialisation/{token}");
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    match state
+        .app
+        .reset_password(&token, field(&f, "mot_de_passe"))
+        .await
+    {
+        Ok(_) => message(
+            &state,
+            &visitor,
+            &path,
+            "reinitialisation-titre",
+            vec![tr.t("reinitialisation-ok")],
+            None,
+            vec![(tr.t("connexion-titre"), LOGIN.into())],
+        ),
+        Err(ResetError::Password(e)) => form_page(
+            &state,
+            &visitor,
+            &path,
+            "reinitialisation-titre",
+            None,
+            &[RESET_PASSWORD],
+            &f,
+            vec![("mot_de_passe", e.to_string())],
+            "reinitialisation-bouton",
+            vec![],
+        ),
+        Err(ResetError::Token(e)) => token_refused(&state, &visitor, &path, e),
+    }
+}
+
+// ---------------------------------------------------------------- change of e-mail address
+
+const EMAIL_PATH: &str = "/compte/email";
+
+pub async fn email(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    if visitor.user().is_none() {
+        return Ok(Redirect::to(LOGIN).into_response());
+    }
+    form_page(
+        &state,
+        &visitor,
+        EMAIL_PATH,
+        "email-titre",
+        Some("email-intro"),
+        &[NEW_EMAIL, CONFIRM_PASSWORD],
+        &Fields::new(),
+        vec![],
+        "email-bouton",
+        vec![("retour-compte", "/compte")],
+    )
+}
+
+pub async fn email_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let Some(user) = visitor.user() else {
+        return Err(PageError::Forbidden);
+    };
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let again = |champ: &'static str, message: String| {
+        form_page(
+            &state,
+            &visitor,
+            EMAIL_PATH,
+            "email-titre",
+            Some("email-intro"),
+            &[NEW_EMAIL, CONFIRM_PASSWORD],
+            &f,
+            vec![(champ, message)],
+            "email-bouton",
+            vec![("retour-compte", "/compte")],
+        )
+    };
+    match state
+        .app
+        .request_email_change(
+            user.id,
+            field(&f, "mot_de_passe"),
+            field(&f, "email"),
+            &state.public_url,
+        )
+        .await
+    {
+        Ok(()) => message(
+            &state,
+            &visitor,
+            EMAIL_PATH,
+            "email-titre",
+            vec![tr.t("email-envoye")],
+            None,
+            vec![(tr.t("retour-compte"), "/compte".into())],
+        ),
+        Err(e @ EmailChangeError::WrongPassword) => again("mot_de_passe", e.to_string()),
+        Err(e @ (EmailChangeError::Email(_) | EmailChangeError::EmailTaken)) => {
+            again("email", e.to_string())
+        }
+        Err(EmailChangeError::Token(e)) => token_refused(&state, &visitor, EMAIL_PATH, e),
+        Err(EmailChangeError::App(e)) => Err(e.into()),
+    }
+}
+
+pub async fn email_confirmation(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let path = format!("/compte/email/confirmation/{token}");
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let res = match state.app.token_usable(&token).await {
+        Ok(()) => message(
+            &state,
+            &visitor,
+            &path,
+            "email-confirmation-titre",
+            vec![],
+            Some((path.clone(), tr.t("email-confirmation-bouton"))),
+            vec![],
+        )?,
+        Err(e) => token_refused(&state, &visitor, &path, e)?,
+    };
+    Ok(with_cookie(res, cookie, state.behind_tls))
+}
+
+pub async fn email_confirmation_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let path = format!("/compte/email/confirmation/{token}");
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    match state.app.confirm_email_change(&token).await {
+        Ok(_) => message(
+            &state,
+            &visitor,
+            &path,
+            "email-confirmation-titre",
+            vec![tr.t("email-confirmation-ok")],
+            None,
+            vec![(tr.t("retour-compte"), "/compte".into())],
+        ),
+        Err(EmailChangeError::Token(e)) => token_refused(&state, &visitor, &path, e),
+        Err(EmailChangeError::App(e)) => Err(e.into()),
+        Err(e) => message(
+            &state,
+            &visitor,
+            &path,
+            "lien-invalide-titre",
+            vec![e.to_string()],
+            None,
+            vec![],
+        ),
+    }
+}

@@ -1,0 +1,659 @@
+//! Account flows over HTTP against a real server: sign-up, verification, log in / out, reset,
+//! change of e-mail, admin access — and the security pack (CSRF, fixation, throttling, 403).
+
+use alliances_app::comptes::OutgoingEmail;
+use alliances_app::App;
+use alliances_domain::comptes::Role;
+use std::sync::{Arc, OnceLock};
+
+struct Server {
+    base: String,
+    app: Arc<App>,
+    rt: tokio::runtime::Handle,
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let handle = rt.handle().clone();
+            rt.block_on(async move {
+                let (url, guard) = alliances_store::testing::fresh_url().await;
+                let app = App::open(&url, 5).await.expect("app opens");
+                let router = alliances_web::build_router(
+                    app.clone(),
+                    alliances_web::WebOptions {
+                        public_url: "http://alliances.test".into(),
+                        ..Default::default()
+                    },
+                );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                tx.send((format!("http://{addr}"), app, handle)).unwrap();
+                alliances_web::serve(listener, router, std::future::pending())
+                    .await
+                    .unwrap();
+                drop(guard);
+            });
+        });
+        let (base, app, rt) = rx.recv().unwrap();
+        Server { base, app, rt }
+    })
+}
+
+/// Each browser comes from its own loopback address (127.0.0.2, .3…), so that per-address
+/// rate limits apply to it alone, as to distinct visitors.
+fn next_address() -> std::net::IpAddr {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(2);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+        127,
+        0,
+        (n / 250) as u8,
+        (n % 250 + 2) as u8,
+    ))
+}
+
+/// A browser-like client: keeps the session cookie, sends a same-origin `Origin` on POST.
+struct Browser {
+    client: reqwest::Client,
+    cookie: Option<String>,
+    origin: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    retry_after: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's forms.
+    fn csrf(&self) -> String {
+        self.body
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+impl Browser {
+    fn new() -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(next_address())
+                .build()
+                .unwrap(),
+            cookie: None,
+            origin: Some(server().base.clone()),
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = match &self.cookie {
+            Some(c) => req.header("cookie", format!("alliances_session={c}")),
+            None => req,
+        };
+        let res = req.send().await.unwrap();
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            if let Some(rest) = v.strip_prefix("alliances_session=") {
+                let value = rest.split(';').next().unwrap().to_string();
+                assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax"), "{v}");
+                self.cookie = if value.is_empty() { None } else { Some(value) };
+            }
+        }
+        Page {
+            status: res.status().as_u16(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string()),
+            retry_after: res
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string()),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(format!("{}{}", server().base, path));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut req = self
+            .client
+            .post(format!("{}{}", server().base, path))
+            .form(fields);
+        if let Some(o) = &self.origin {
+            req = req.header("origin", o);
+        }
+        self.send(req).await
+    }
+
+    /// GETs the form page, then POSTs it with its CSRF token.
+    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.get(path).await;
+        assert_eq!(form.status, 200, "{path}: {}", form.body);
+        let csrf = form.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+}
+
+/// The e-mails queued for `to` and not yet read, through the job queue as a worker sees it.
+/// Tests run concurrently: e-mails drained for other recipients wait in a shared mailbox.
+async fn emails_to(to: &str) -> Vec<OutgoingEmail> {
+    static MAILBOX: std::sync::Mutex<Vec<OutgoingEmail>> = std::sync::Mutex::new(Vec::new());
+    let app = server().app.clone();
+    let drained = server()
+        .rt
+        .spawn(async move {
+            let mut out = Vec::new();
+            while let Some(job) = alliances_store::jobs::claim(&app.db, "test", i64::MAX / 4, 60)
+                .await
+                .unwrap()
+            {
+                alliances_store::jobs::complete(&app.db, job.id, "test", 1)
+                    .await
+                    .unwrap();
+                out.push(serde_json::from_str::<OutgoingEmail>(&job.payload).unwrap());
+            }
+            out
+        })
+        .await
+        .unwrap();
+    let mut mailbox = MAILBOX.lock().unwrap();
+    mailbox.extend(drained);
+    let (mine, others): (Vec<_>, Vec<_>) = mailbox.drain(..).partition(|m| m.to == to);
+    *mailbox = others;
+    mine
+}
+
+fn link_path(mail: &OutgoingEmail) -> String {
+    let start = mail.body.find("http://alliances.test").expect("a link");
+    let url = mail.body[start..].split_whitespace().next().unwrap();
+    url.trim_start_matches("http://alliances.test").to_string()
+}
+
+const PASSWORD: &str = "le vélo bleu du marché";
+
+async fn signed_up(email: &str) -> Browser {
+    let mut b = Browser::new();
+    let page = b
+        .submit(
+            "/compte/inscription",
+            &[
+                ("nom", "Camille Martin"),
+                ("email", email),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/compte/inscription/merci")),
+        "{}",
+        page.body
+    );
+    b
+}
+
+#[tokio::test]
+async fn sign_up_verify_log_in_and_out() {
+    let mut b = signed_up("flux@asso.fr").await;
+    let anonymous_cookie = b.cookie.clone().expect("the form opened a session");
+    let mails = emails_to("flux@asso.fr").await;
+    assert_eq!(mails.len(), 1);
+    let link = link_path(&mails[0]);
+    assert!(link.starts_with("/compte/verification/"));
+
+    // Following the link changes nothing; the button does.
+    let page = b.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Confirmer mon adresse"));
+    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Votre adresse est confirmée"));
+    let csrf = b.get("/compte/connexion").await.csrf();
+    let page = b.post(&link, &[("_csrf", &csrf)]).await;
+    assert_eq!(page.status, 400, "a used link is refused");
+    assert!(page.body.contains("déjà utilisé"));
+
+    // Log in: a new session id (the anonymous one is closed: no fixation).
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", "FLUX@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/compte"))
+    );
+    let logged = b.cookie.clone().unwrap();
+    assert_ne!(logged, anonymous_cookie);
+    let mut planted = Browser {
+        cookie: Some(anonymous_cookie),
+        ..Browser::new()
+    };
+    assert_eq!(
+        planted.get("/compte").await.location.as_deref(),
+        Some("/compte/connexion")
+    );
+
+    let page = b.get("/compte").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Camille Martin")
+            && page.body.contains("flux@asso.fr")
+            && page.body.contains("Adresse confirmée")
+    );
+    assert!(page.body.contains("Se déconnecter"));
+
+    let csrf = page.csrf();
+    let page = b.post("/compte/deconnexion", &[("_csrf", &csrf)]).await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/")));
+    assert!(b.cookie.is_none(), "cookie cleared");
+    let mut again = Browser {
+        cookie: Some(logged),
+        ..Browser::new()
+    };
+    assert_eq!(
+        again.get("/compte").await.location.as_deref(),
+        Some("/compte/connexion"),
+        "the session is gone server-side too"
+    );
+}
+
+#[tokio::test]
+async fn forms_refuse_missing_wrong_or_cross_site_csrf() {
+    let mut b = Browser::new();
+    let form = b.get("/compte/inscription").await;
+    let csrf = form.csrf();
+    assert_eq!(csrf.len(), 64);
+    let fields = [
+        ("nom", "X"),
+        ("email", "csrf@asso.fr"),
+        ("mot_de_passe", PASSWORD),
+    ];
+    assert_eq!(
+        b.post("/compte/inscription", &fields).await.status,
+        403,
+        "no token"
+    );
+    let mut with_wrong = vec![("_csrf", "0".repeat(64))];
+    with_wrong.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+    let wrong: Vec<(&str, &str)> = with_wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        b.post("/compte/inscription", &wrong).await.status,
+        403,
+        "wrong token"
+    );
+    b.origin = Some("https://evil.example".into());
+    let mut good = vec![("_csrf", csrf.as_str())];
+    good.extend_from_slice(&fields);
+    let page = b.post("/compte/inscription", &good).await;
+    assert_eq!(page.status, 403, "cross-site origin");
+    assert!(page.body.contains("Accès refusé"));
+    // Another visitor's token is worthless.
+    let mut other = Browser::new();
+    other.get("/compte/inscription").await;
+    assert_eq!(other.post("/compte/inscription", &good).await.status, 403);
+    // Logging out needs the token too.
+    assert_eq!(
+        Browser::new().post("/compte/deconnexion", &[]).await.status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn sign_up_errors_are_shown_next_to_the_field() {
+    let mut b = Browser::new();
+    let page = b
+        .submit(
+            "/compte/inscription",
+            &[
+                ("nom", "Dominique"),
+                ("email", "pas-une-adresse"),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("resume-erreurs") && page.body.contains("il manque le « @ »"));
+    assert!(page.body.contains("aria-invalid=\"true\""));
+    assert!(
+        page.body.contains("value=\"Dominique\""),
+        "typed values are kept"
+    );
+    assert!(!page.body.contains(PASSWORD), "passwords are never echoed");
+    let page = b
+        .submit(
+            "/compte/inscription",
+            &[
+                ("nom", "Dominique"),
+                ("email", "d@asso.fr"),
+                ("mot_de_passe", "azerty123456"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("mots de passe courants"));
+    signed_up("doublon@asso.fr").await;
+    let page = Browser::new()
+        .submit(
+            "/compte/inscription",
+            &[
+                ("nom", "Autre"),
+                ("email", "Doublon@asso.fr"),
+                ("mot_de_passe", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("déjà un compte"));
+    let page = Browser::new()
+        .submit(
+            "/compte/inscription",
+            &[
+                ("nom", "<script>alert(1)</script>"),
+                ("email", "x"),
+                ("mot_de_passe", ""),
+            ],
+        )
+        .await;
+    assert!(
+        !page.body.contains("<script>alert(1)</script>") && page.body.contains("&lt;script&gt;"),
+        "escaped"
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled_progressively_without_revealing_accounts() {
+    signed_up("lent@asso.fr").await;
+    let mut b = Browser::new();
+    for _ in 0..5 {
+        let page = b
+            .submit(
+                "/compte/connexion",
+                &[
+                    ("email", "lent@asso.fr"),
+                    ("mot_de_passe", "mauvais mot de passe"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422);
+        assert!(page
+            .body
+            .contains("Adresse e-mail ou mot de passe incorrect"));
+    }
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", "lent@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 429, "even the right password waits");
+    assert!(page.retry_after.is_some());
+    // An unknown address gets exactly the same treatment.
+    let mut u = Browser::new();
+    let page = u
+        .submit(
+            "/compte/connexion",
+            &[("email", "personne@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page
+        .body
+        .contains("Adresse e-mail ou mot de passe incorrect"));
+}
+
+#[tokio::test]
+async fn password_reset_says_the_same_for_unknown_addresses_and_closes_sessions() {
+    let mut b = signed_up("oubli@asso.fr").await;
+    emails_to("oubli@asso.fr").await;
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", "oubli@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let old_session = b.cookie.clone();
+
+    let mut anon = Browser::new();
+    let known = anon
+        .submit("/compte/mot-de-passe-oublie", &[("email", "oubli@asso.fr")])
+        .await;
+    let unknown = anon
+        .submit(
+            "/compte/mot-de-passe-oublie",
+            &[("email", "inconnu@asso.fr")],
+        )
+        .await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    let text = |p: &Page| p.body.split("<main").nth(1).unwrap().to_string();
+    assert_eq!(
+        text(&known),
+        text(&unknown).replace("inconnu@asso.fr", "oubli@asso.fr")
+    );
+    assert!(emails_to("inconnu@asso.fr").await.is_empty());
+    let mails = emails_to("oubli@asso.fr").await;
+    assert_eq!(mails.len(), 1);
+    let link = link_path(&mails[0]);
+
+    let page = anon.submit(&link, &[("mot_de_passe", "court")]).await;
+    assert_eq!(page.status, 422, "a refused password keeps the link usable");
+    let page = anon
+        .submit(&link, &[("mot_de_passe", "un tout nouveau mot de passe")])
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Votre mot de passe est changé"));
+    assert_eq!(anon.get(&link).await.status, 400, "used once");
+    let mut stale = Browser {
+        cookie: old_session,
+        ..Browser::new()
+    };
+    assert_eq!(
+        stale.get("/compte").await.location.as_deref(),
+        Some("/compte/connexion"),
+        "sessions closed"
+    );
+    let page = Browser::new()
+        .submit(
+            "/compte/connexion",
+            &[
+                ("email", "oubli@asso.fr"),
+                ("mot_de_passe", "un tout nouveau mot de passe"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        Browser::new()
+            .get("/compte/reinitialisation/abc")
+            .await
+            .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn change_of_email_address() {
+    let mut b = signed_up("ancienne@asso.fr").await;
+    emails_to("ancienne@asso.fr").await;
+    assert_eq!(
+        Browser::new()
+            .get("/compte/email")
+            .await
+            .location
+            .as_deref(),
+        Some("/compte/connexion")
+    );
+    b.submit(
+        "/compte/connexion",
+        &[("email", "ancienne@asso.fr"), ("mot_de_passe", PASSWORD)],
+    )
+    .await;
+    let page = b
+        .submit(
+            "/compte/email",
+            &[
+                ("email", "nouvelle@asso.fr"),
+                ("mot_de_passe", "pas le bon"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    let page = b
+        .submit(
+            "/compte/email",
+            &[("email", "nouvelle@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        emails_to("ancienne@asso.fr").await.len(),
+        1,
+        "the old address is told"
+    );
+    let mails = emails_to("nouvelle@asso.fr").await;
+    let link = link_path(&mails[0]);
+    let page = b.get(&link).await;
+    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
+    assert_eq!(page.status, 200);
+    assert!(b.get("/compte").await.body.contains("nouvelle@asso.fr"));
+}
+
+#[tokio::test]
+async fn admin_pages_need_the_admin_role() {
+    assert_eq!(Browser::new().get("/admin").await.status, 403);
+    let mut user = signed_up("simple@asso.fr").await;
+    user.submit(
+        "/compte/connexion",
+        &[("email", "simple@asso.fr"), ("mot_de_passe", PASSWORD)],
+    )
+    .await;
+    let page = user.get("/admin").await;
+    assert_eq!(page.status, 403);
+    assert!(!user.get("/").await.body.contains("href=\"/admin\""));
+
+    let app = server().app.clone();
+    let link = server()
+        .rt
+        .spawn(async move {
+            app.create_user_with_role(
+                "chef@asso.fr",
+                "Cheffe",
+                Role::Admin,
+                "http://alliances.test",
+            )
+            .await
+            .unwrap()
+            .1
+        })
+        .await
+        .unwrap();
+    let mut admin = Browser::new();
+    let path = link.trim_start_matches("http://alliances.test").to_string();
+    assert_eq!(
+        admin
+            .submit(&path, &[("mot_de_passe", "la cheffe de la plateforme")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        admin
+            .submit(
+                "/compte/connexion",
+                &[
+                    ("email", "chef@asso.fr"),
+                    ("mot_de_passe", "la cheffe de la plateforme")
+                ]
+            )
+            .await
+            .status,
+        303
+    );
+    let page = admin.get("/admin").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("simple@asso.fr") && page.body.contains("admin"));
+    assert!(admin.get("/").await.body.contains("href=\"/admin\""));
+}
+
+#[tokio::test]
+async fn sign_ups_and_the_api_are_rate_limited_per_address() {
+    let mut b = Browser::new();
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let email = format!("volume{i}@asso.fr");
+        let page = b
+            .submit(
+                "/compte/inscription",
+                &[("nom", "V"), ("email", &email), ("mot_de_passe", PASSWORD)],
+            )
+            .await;
+        statuses.push(page.status);
+        if page.status == 429 {
+            assert!(page.retry_after.is_some());
+            assert!(page.body.contains("Trop de tentatives"));
+        }
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 10);
+    assert_eq!(statuses.last(), Some(&429));
+    assert_eq!(
+        Browser::new()
+            .submit(
+                "/compte/inscription",
+                &[
+                    ("nom", "V"),
+                    ("email", "ailleurs@asso.fr"),
+                    ("mot_de_passe", PASSWORD)
+                ]
+            )
+            .await
+            .status,
+        303,
+        "another address is not limited"
+    );
+
+    let client = reqwest::Client::builder()
+        .local_address(next_address())
+        .build()
+        .unwrap();
+    let url = format!("{}/api/v1/referentiel", server().base);
+    let mut limited = None;
+    for i in 0..1300 {
+        let res = client.get(&url).send().await.unwrap();
+        if res.status() == 429 {
+            assert_eq!(
+                res.headers().get("content-type").unwrap(),
+                "application/problem+json"
+            );
+            assert!(res.headers().get("retry-after").is_some());
+            limited = Some(i);
+            break;
+        }
+    }
+    assert_eq!(
+        limited,
+        Some(1200),
+        "the 1,201st API request of the minute is refused"
+    );
+}

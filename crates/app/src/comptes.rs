@@ -170,6 +170,17 @@ impl App {
         jobs::enqueue(&mut tx, "email", &payload, t, 5, t)
             .await
             .map_err(store)?;
+        let after = serde_json::json!({"nom": name, "email": email.as_str()}).to_string();
+        audit_user(
+            &mut tx,
+            Some(user_id),
+            "compte.inscription",
+            user_id,
+            None,
+            Some(&after),
+            t,
+        )
+        .await?;
         tx.commit().await.map_err(|e| store(e.into()))?;
         Ok(SignedUp {
             user_id,
@@ -201,6 +212,17 @@ impl App {
         users::set_email_verified(&mut tx, record.user_id, t)
             .await
             .map_err(|e| TokenError::App(store(e)))?;
+        audit_user(
+            &mut tx,
+            Some(record.user_id),
+            "compte.verification-email",
+            record.user_id,
+            None,
+            None,
+            t,
+        )
+        .await
+        .map_err(TokenError::App)?;
         tx.commit()
             .await
             .map_err(|e| TokenError::App(store(e.into())))?;
@@ -513,6 +535,17 @@ impl App {
         users::delete_sessions_of(&mut tx, user.id)
             .await
             .map_err(|e| TokenError::App(store(e)))?;
+        audit_user(
+            &mut tx,
+            Some(user.id),
+            "compte.reinitialisation-mot-de-passe",
+            user.id,
+            None,
+            None,
+            t,
+        )
+        .await
+        .map_err(TokenError::App)?;
         tx.commit()
             .await
             .map_err(|e| TokenError::App(store(e.into())))?;
@@ -606,12 +639,27 @@ impl App {
         let new_email = record
             .data
             .ok_or_else(|| AppError::Internal("jeton sans adresse".into()))?;
+        let before = users::by_id(&self.db, record.user_id)
+            .await
+            .map_err(store)?
+            .map(|u| serde_json::json!({"email": u.email}).to_string());
         users::set_email(&mut tx, record.user_id, &new_email, t)
             .await
             .map_err(|e| match e {
                 users::UserError::EmailTaken => EmailChangeError::EmailTaken,
                 users::UserError::Store(s) => EmailChangeError::App(store(s)),
             })?;
+        let after = serde_json::json!({"email": new_email}).to_string();
+        audit_user(
+            &mut tx,
+            Some(record.user_id),
+            "compte.changement-email",
+            record.user_id,
+            before.as_deref(),
+            Some(&after),
+            t,
+        )
+        .await?;
         tx.commit().await.map_err(|e| store(e.into()))?;
         Ok(record.user_id)
     }
@@ -662,10 +710,15 @@ impl App {
         )
         .await
         .map_err(store)?;
-        tx.commit().await.map_err(|e| store(e.into()))?;
-        users::grant_role(&self.db, id, role.slug())
+        if users::grant_role_in(&mut tx, id, role.slug())
             .await
-            .map_err(store)?;
+            .map_err(store)?
+        {
+            let after =
+                serde_json::json!({"role": role.slug(), "par": "ligne de commande"}).to_string();
+            audit_user(&mut tx, None, "role.attribution", id, None, Some(&after), t).await?;
+        }
+        tx.commit().await.map_err(|e| store(e.into()))?;
         Ok((
             id,
             format!(
@@ -707,5 +760,113 @@ impl App {
             })
             .collect();
         Ok((total, rows))
+    }
+}
+
+/// Records an audit entry about a user account, in the caller's transaction.
+async fn audit_user(
+    conn: &mut alliances_store::Conn,
+    actor: Option<i64>,
+    action: &str,
+    user_id: i64,
+    before: Option<&str>,
+    after: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    let id = user_id.to_string();
+    alliances_store::audit::record(
+        conn,
+        &alliances_store::audit::NewEntry {
+            actor_user_id: actor,
+            action,
+            entity: "utilisateur",
+            entity_id: &id,
+            organisation_id: None,
+            before_json: before,
+            after_json: after,
+        },
+        now,
+    )
+    .await
+    .map_err(store)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoleError {
+    #[error("vous n'avez pas le droit d'attribuer des rôles")]
+    Forbidden,
+    #[error("compte introuvable")]
+    UnknownUser,
+    #[error("vous ne pouvez pas retirer votre propre rôle d'administrateur")]
+    OwnAdmin,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl App {
+    /// Grants (`grant = true`) or withdraws a platform role, if `actor` may; audited.
+    pub async fn set_role(
+        &self,
+        actor: &CurrentUser,
+        user_id: i64,
+        role: alliances_domain::comptes::Role,
+        grant: bool,
+    ) -> Result<bool, RoleError> {
+        if !crate::politique::can(Some(actor), crate::politique::Action::AttribuerRoles) {
+            return Err(RoleError::Forbidden);
+        }
+        if !grant && actor.id == user_id && role == alliances_domain::comptes::Role::Admin {
+            return Err(RoleError::OwnAdmin);
+        }
+        if users::by_id(&self.db, user_id)
+            .await
+            .map_err(store)?
+            .is_none()
+        {
+            return Err(RoleError::UnknownUser);
+        }
+        let t = now();
+        let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
+        let changed = if grant {
+            users::grant_role_in(&mut tx, user_id, role.slug()).await
+        } else {
+            users::withdraw_role(&mut tx, user_id, role.slug()).await
+        }
+        .map_err(store)?;
+        if changed {
+            let (action, before, after) = if grant {
+                ("role.attribution", None, Some(role.slug()))
+            } else {
+                ("role.retrait", Some(role.slug()), None)
+            };
+            let j = |r: Option<&str>| r.map(|r| serde_json::json!({ "role": r }).to_string());
+            audit_user(
+                &mut tx,
+                Some(actor.id),
+                action,
+                user_id,
+                j(before).as_deref(),
+                j(after).as_deref(),
+                t,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        Ok(changed)
+    }
+
+    /// The newest audit entries (admins), before the entry `before` when given.
+    pub async fn audit_log(
+        &self,
+        actor: Option<&CurrentUser>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<alliances_store::audit::AuditEntry>, RoleError> {
+        if !crate::politique::can(actor, crate::politique::Action::Administrer) {
+            return Err(RoleError::Forbidden);
+        }
+        Ok(alliances_store::audit::latest(&self.db, before, limit)
+            .await
+            .map_err(store)?)
     }
 }

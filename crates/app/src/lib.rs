@@ -3,7 +3,9 @@
 
 pub mod comptes;
 pub mod config;
+pub mod donnees;
 pub mod geo;
+pub mod jetons;
 pub mod limites;
 pub mod mail;
 pub mod politique;

@@ -34,6 +34,8 @@ pub const API_PER_IP: Limit = Limit {
 
 /// Failed logins tolerated before the progressive delay starts.
 pub const LOGIN_FREE_FAILURES: i64 = 5;
+/// Delay imposed after the free failures; it doubles with each further failure.
+pub const LOGIN_FIRST_DELAY_SECS: i64 = 30;
 /// Longest delay imposed between two login attempts on one address.
 pub const LOGIN_MAX_DELAY_SECS: i64 = 15 * 60;
 
@@ -43,7 +45,9 @@ pub fn login_delay(failures: i64, last: i64, now: i64) -> Option<i64> {
         return None;
     }
     let exponent = (failures - LOGIN_FREE_FAILURES).min(20) as u32;
-    let delay = 2i64.pow(exponent).min(LOGIN_MAX_DELAY_SECS);
+    let delay = LOGIN_FIRST_DELAY_SECS
+        .saturating_mul(2i64.pow(exponent))
+        .min(LOGIN_MAX_DELAY_SECS);
     let wait = last + delay - now;
     (wait > 0).then_some(wait)
 }
@@ -94,9 +98,10 @@ mod tests {
     #[test]
     fn progressive_login_delay() {
         assert_eq!(login_delay(4, 100, 100), None);
-        assert_eq!(login_delay(5, 100, 100), Some(1));
-        assert_eq!(login_delay(8, 100, 100), Some(8));
-        assert_eq!(login_delay(8, 100, 108), None);
+        assert_eq!(login_delay(5, 100, 100), Some(30));
+        assert_eq!(login_delay(5, 100, 120), Some(10));
+        assert_eq!(login_delay(8, 100, 100), Some(240));
+        assert_eq!(login_delay(8, 100, 340), None);
         assert_eq!(login_delay(40, 100, 100), Some(LOGIN_MAX_DELAY_SECS));
     }
 }

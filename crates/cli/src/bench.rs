@@ -5,6 +5,10 @@
 //! index in process, the JSON API end to end over loopback HTTP, the nearest alternative (a
 //! prefix range on the indexed folded-name column, in SQLite and PostgreSQL) on the same queries,
 //! and the start-up time and memory of the real binary.
+//!
+//! `bench comptes` measures issue #3's targets for accounts: argon2id login throughput (the real
+//! `App::log_in`, beside `verify_password` alone) and what the per-request session lookup costs,
+//! in process and over HTTP, on SQLite and PostgreSQL.
 
 use alliances_app::App;
 use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef};
@@ -28,6 +32,10 @@ pub enum BenchCommand {
     /// Territory autocomplete (issue #2): in-process index, HTTP API, SQL alternatives side by
     /// side on the same queries, start-up time and memory. Meaningful in a release build only.
     Territoires(TerritoiresArgs),
+    /// Accounts (issue #3): argon2id login throughput (one task, then two on two cores) beside
+    /// `verify_password` alone, and the cost of the per-request session lookup, in process and
+    /// over HTTP, on SQLite and PostgreSQL. Meaningful in a release build only.
+    Comptes(ComptesArgs),
 }
 
 #[derive(Args)]
@@ -50,9 +58,36 @@ pub struct TerritoiresArgs {
     skip_startup: bool,
 }
 
+#[derive(Args)]
+pub struct ComptesArgs {
+    /// PostgreSQL database to measure as well (schema created if missing; the accounts,
+    /// sessions and queued e-mails the bench creates are deleted at the end). Without it, SQLite only.
+    #[arg(long, value_name = "URL")]
+    postgres_url: Option<String>,
+    /// Successful logins timed per backend: N one after the other, then N over two concurrent tasks.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    logins: u32,
+    /// Session lookups (`session` + `current_user`) timed per backend, on random live sessions.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    lookups: u32,
+    /// Accounts created with `sign_up` (per backend); logins go through them in turn.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    accounts: u32,
+    /// Live sessions of signed-in users opened per backend before the lookups.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    sessions: u32,
+    /// HTTP requests per variant (with and without a session cookie) per backend.
+    #[arg(long, value_name = "N", default_value_t = 5_000)]
+    requests: u32,
+    /// Also writes the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    out_json: Option<PathBuf>,
+}
+
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Territoires(args) => territoires(args).await,
+        BenchCommand::Comptes(args) => comptes::run(args).await,
     }
 }
 
@@ -1200,6 +1235,1079 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
     }
     app.db.close().await;
     Ok(())
+}
+
+// =============================================================================================
+// `bench comptes`: issue #3's targets for accounts.
+// =============================================================================================
+
+/// Login throughput with argon2id (the real `App::log_in`, then `verify_password` alone as the
+/// floor), and what the per-request session lookup of `alliances_web::visiteur::load`
+/// (`App::session` then `App::current_user`) costs, in process and over HTTP.
+mod comptes {
+    use super::{load_average, machine, ms, shuffled, utc, verdict, ComptesArgs, Machine, Stats};
+    use alliances_app::comptes::{random_token, verify_password, NewAccount};
+    use alliances_app::App;
+    use anyhow::{anyhow, bail, Context};
+    use hdrhistogram::Histogram;
+    use serde::Serialize;
+    use sqlx::Row as _;
+    use std::fmt::Write as _;
+    use std::hint::black_box;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    const TARGET_LOGINS_PER_CORE: f64 = 15.0;
+    const TARGET_LOOKUP_P99_US: f64 = 200.0;
+    /// The pool size of `config/default.toml`, as `alliances serve` uses it.
+    const MAX_CONNECTIONS: u32 = 8;
+    /// A simple page behind the visitor middleware: no form, no database work of its own.
+    const PAGE: &str = "/compte/inscription/merci";
+    /// What the layout shows only to a signed-in visitor (the user's name in the header).
+    const SIGNED_IN_MARK: &str = "nom-utilisateur";
+    /// `App::session` writes when the session was last seen this long ago (once a minute).
+    const TOUCH_AGE_SECS: i64 = 120;
+
+    fn hist() -> Histogram<u64> {
+        Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("valid histogram bounds")
+    }
+
+    fn record(h: &mut Histogram<u64>, elapsed: Duration) {
+        h.saturating_record((elapsed.as_nanos() as u64).max(1));
+    }
+
+    /// CPU time used so far by the whole process (every thread), in seconds, from
+    /// `/proc/self/stat` (utime + stime, in USER_HZ = 100 ticks per second on Linux).
+    fn process_cpu_s() -> f64 {
+        std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+                let utime: f64 = fields.get(11)?.parse().ok()?;
+                let stime: f64 = fields.get(12)?.parse().ok()?;
+                Some((utime + stime) / 100.0)
+            })
+            .unwrap_or(f64::NAN)
+    }
+
+    /// A small deterministic generator (xorshift64) for random session picks.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    struct Account {
+        id: i64,
+        email: String,
+        password: String,
+    }
+
+    /// A live session of a signed-in user: the cookie value and its user.
+    struct Live {
+        cookie: String,
+        user_id: i64,
+    }
+
+    // --- logins ------------------------------------------------------------------------------
+
+    /// Calls timed one by one, `tasks` at a time, and the wall and CPU time of the whole run.
+    #[derive(Debug, Clone, Serialize)]
+    struct Throughput {
+        what: &'static str,
+        backend: &'static str,
+        tasks: u32,
+        /// Latency of each call; `per_second` there is 1 / mean latency.
+        #[serde(flatten)]
+        stats: Stats,
+        wall_s: f64,
+        /// Calls ÷ wall time, all tasks together.
+        total_per_s: f64,
+        /// `total_per_s` ÷ the cores the tasks can use (min(tasks, CPUs)).
+        per_core_per_s: f64,
+        /// CPU seconds this process used during the run (PostgreSQL's own CPU is not included).
+        cpu_s: f64,
+        per_cpu_second: f64,
+    }
+
+    fn throughput(
+        what: &'static str,
+        backend: &'static str,
+        tasks: u32,
+        h: &Histogram<u64>,
+        wall: Duration,
+        cpu_s: f64,
+    ) -> Throughput {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1);
+        let wall_s = wall.as_secs_f64();
+        let total_per_s = h.len() as f64 / wall_s;
+        Throughput {
+            what,
+            backend,
+            tasks,
+            stats: Stats::of(h),
+            wall_s,
+            total_per_s,
+            per_core_per_s: total_per_s / f64::from(tasks.min(cpus).max(1)),
+            cpu_s,
+            per_cpu_second: h.len() as f64 / cpu_s,
+        }
+    }
+
+    /// `verify_password` alone, `n` calls over `threads` blocking threads (as `log_in` runs it).
+    async fn verify_run(
+        backend: &'static str,
+        hash: &str,
+        password: &str,
+        n: u32,
+        threads: u32,
+    ) -> anyhow::Result<Throughput> {
+        let cpu = process_cpu_s();
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for t in 0..threads {
+            let (hash, password) = (hash.to_string(), password.to_string());
+            handles.push(tokio::task::spawn_blocking(move || {
+                let mut h = hist();
+                for _ in (t..n).step_by(threads as usize) {
+                    let s = Instant::now();
+                    let ok = verify_password(black_box(&hash), black_box(&password));
+                    record(&mut h, s.elapsed());
+                    if !ok {
+                        return Err(anyhow!("verify_password refused the right password"));
+                    }
+                }
+                Ok(h)
+            }));
+        }
+        let mut h = hist();
+        for handle in handles {
+            h.add(&handle.await??).expect("same bounds");
+        }
+        let wall = start.elapsed();
+        Ok(throughput(
+            "verify_password alone",
+            backend,
+            threads,
+            &h,
+            wall,
+            process_cpu_s() - cpu,
+        ))
+    }
+
+    /// `n` successful `App::log_in` calls over `tasks` concurrent tasks, accounts in turn.
+    async fn login_run(
+        app: &Arc<App>,
+        accounts: &Arc<Vec<Account>>,
+        backend: &'static str,
+        n: u32,
+        tasks: u32,
+    ) -> anyhow::Result<Throughput> {
+        let cpu = process_cpu_s();
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for t in 0..tasks {
+            let (app, accounts) = (app.clone(), accounts.clone());
+            handles.push(tokio::spawn(async move {
+                let mut h = hist();
+                for i in (t..n).step_by(tasks as usize) {
+                    let a = &accounts[i as usize % accounts.len()];
+                    let s = Instant::now();
+                    let (user, cookie, csrf) = app
+                        .log_in(&a.email, &a.password, None)
+                        .await
+                        .map_err(|e| anyhow!("log_in {} failed: {e}", a.email))?;
+                    record(&mut h, s.elapsed());
+                    if user.id != a.id {
+                        bail!("log_in {} returned user {}", a.email, user.id);
+                    }
+                    black_box((cookie, csrf));
+                }
+                Ok(h)
+            }));
+        }
+        let mut h = hist();
+        for handle in handles {
+            h.add(&handle.await??).expect("same bounds");
+        }
+        let wall = start.elapsed();
+        Ok(throughput(
+            "log_in",
+            backend,
+            tasks,
+            &h,
+            wall,
+            process_cpu_s() - cpu,
+        ))
+    }
+
+    // --- session lookups ---------------------------------------------------------------------
+
+    /// The SQL condition selecting this run's sessions ($1: the LIKE pattern of its e-mails).
+    const OURS: &str = "user_id IN (SELECT id FROM users WHERE email LIKE $1)";
+
+    async fn execute(app: &App, sql: &str, pattern: &str, t: i64) -> anyhow::Result<u64> {
+        Ok(sqlx::query(sql)
+            .bind(pattern)
+            .bind(t)
+            .execute(app.db.pool())
+            .await?
+            .rows_affected())
+    }
+
+    async fn count(app: &App, sql: &str, pattern: &str, t: i64) -> anyhow::Result<i64> {
+        Ok(sqlx::query(sql)
+            .bind(pattern)
+            .bind(t)
+            .fetch_one(app.db.pool())
+            .await?
+            .try_get::<i64, _>(0)?)
+    }
+
+    /// Marks every session of this run as seen now, so that the next minute of lookups only reads.
+    async fn mark_seen_now(app: &App, pattern: &str) -> anyhow::Result<i64> {
+        let t = alliances_app::now();
+        execute(
+            app,
+            &format!("UPDATE sessions SET last_seen_at = $2 WHERE {OURS}"),
+            pattern,
+            t,
+        )
+        .await?;
+        Ok(t)
+    }
+
+    /// Sessions of this run whose `last_seen_at` changed since `mark_seen_now` returned `t`.
+    async fn touched_since(app: &App, pattern: &str, t: i64) -> anyhow::Result<i64> {
+        count(
+            app,
+            &format!("SELECT COUNT(*) FROM sessions WHERE {OURS} AND last_seen_at <> $2"),
+            pattern,
+            t,
+        )
+        .await
+    }
+
+    struct Lookups {
+        /// `session` + `current_user`, as the middleware runs them.
+        total: Histogram<u64>,
+        session: Histogram<u64>,
+        user: Histogram<u64>,
+        /// Sessions whose `last_seen_at` was written during the run.
+        writes: i64,
+    }
+
+    /// One lookup as `visiteur::load` does it; returns (session part, whole).
+    async fn lookup(app: &App, live: &Live) -> anyhow::Result<(Duration, Duration)> {
+        let start = Instant::now();
+        let session = app
+            .session(black_box(&live.cookie))
+            .await?
+            .context("a live session was not found")?;
+        let mid = Instant::now();
+        let user_id = session.user_id.context("the session has no user")?;
+        let user = app
+            .current_user(user_id)
+            .await?
+            .context("the session's user was not found")?;
+        let end = Instant::now();
+        if user.id != live.user_id {
+            bail!(
+                "the session belongs to user {}, not {}",
+                user.id,
+                live.user_id
+            );
+        }
+        black_box((session, user));
+        Ok((mid - start, end - start))
+    }
+
+    /// The common case: `n` lookups of random live sessions, each seen less than a minute ago
+    /// (reads only).
+    async fn read_lookups(
+        app: &App,
+        live: &[Live],
+        pattern: &str,
+        n: u32,
+    ) -> anyhow::Result<Lookups> {
+        let t = mark_seen_now(app, pattern).await?;
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for _ in 0..n.clamp(1, 2_000) {
+            lookup(app, &live[rng.below(live.len())]).await?;
+        }
+        let (mut total, mut session, mut user) = (hist(), hist(), hist());
+        for _ in 0..n {
+            let (s, all) = lookup(app, &live[rng.below(live.len())]).await?;
+            record(&mut session, s);
+            record(&mut user, all - s);
+            record(&mut total, all);
+        }
+        let writes = touched_since(app, pattern, t).await?;
+        Ok(Lookups {
+            total,
+            session,
+            user,
+            writes,
+        })
+    }
+
+    /// The first request of each minute of a session: `App::session` also writes `last_seen_at`.
+    /// Every session is aged by two minutes, then up to `n` distinct ones are looked up once.
+    async fn touch_lookups(
+        app: &App,
+        live: &[Live],
+        pattern: &str,
+        n: u32,
+    ) -> anyhow::Result<Lookups> {
+        execute(
+            app,
+            &format!("UPDATE sessions SET last_seen_at = last_seen_at - $2 WHERE {OURS}"),
+            pattern,
+            TOUCH_AGE_SECS,
+        )
+        .await?;
+        let t = alliances_app::now();
+        let order = shuffled(live.len(), 99);
+        let warm = (live.len() / 20).clamp(1, 100);
+        for &i in &order[..warm] {
+            lookup(app, &live[i]).await?;
+        }
+        let (mut total, mut session, mut user) = (hist(), hist(), hist());
+        for &i in order[warm..].iter().take(n as usize) {
+            let (s, all) = lookup(app, &live[i]).await?;
+            record(&mut session, s);
+            record(&mut user, all - s);
+            record(&mut total, all);
+        }
+        let writes = count(
+            app,
+            &format!("SELECT COUNT(*) FROM sessions WHERE {OURS} AND last_seen_at >= $2"),
+            pattern,
+            t,
+        )
+        .await?
+            - warm as i64;
+        Ok(Lookups {
+            total,
+            session,
+            user,
+            writes,
+        })
+    }
+
+    // --- HTTP --------------------------------------------------------------------------------
+
+    struct Pages {
+        with: Histogram<u64>,
+        without: Histogram<u64>,
+        /// Answers that showed a signed-in header without a cookie or the reverse.
+        mismatches: usize,
+        writes: i64,
+    }
+
+    /// `GET PAGE` on the real router served in process, over one keep-alive connection: `n`
+    /// requests with a random live session's cookie and `n` without, interleaved at random.
+    async fn pages(app: Arc<App>, live: &[Live], pattern: &str, n: u32) -> anyhow::Result<Pages> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on 127.0.0.1")?;
+        let addr = listener.local_addr()?;
+        let router = alliances_web::build_router(app.clone(), alliances_web::WebOptions::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(alliances_web::serve(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        let result = async {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .tcp_nodelay(true)
+                .build()?;
+            let url = reqwest::Url::parse(&format!("http://{addr}{PAGE}"))?;
+            let cookie_of =
+                |l: &Live| format!("{}={}", alliances_web::visiteur::SESSION_COOKIE, l.cookie);
+            // One request; returns its latency and whether the page showed a signed-in visitor.
+            let get = |cookie: Option<String>| {
+                let mut req = client.get(url.clone());
+                if let Some(c) = cookie {
+                    req = req.header(reqwest::header::COOKIE, c);
+                }
+                async move {
+                    let start = Instant::now();
+                    let resp = req.send().await?;
+                    let status = resp.status();
+                    let body = resp.bytes().await?;
+                    let elapsed = start.elapsed();
+                    if !status.is_success() {
+                        bail!("GET {PAGE} answered {status}");
+                    }
+                    let signed_in = body
+                        .windows(SIGNED_IN_MARK.len())
+                        .any(|w| w == SIGNED_IN_MARK.as_bytes());
+                    Ok::<_, anyhow::Error>((elapsed, signed_in))
+                }
+            };
+            let t = mark_seen_now(&app, pattern).await?;
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+            for _ in 0..n.clamp(1, 500) {
+                let (_, signed_in) = get(Some(cookie_of(&live[rng.below(live.len())]))).await?;
+                if !signed_in {
+                    bail!("a request with a live session's cookie got the anonymous page");
+                }
+                let (_, signed_in) = get(None).await?;
+                if signed_in {
+                    bail!("a request without a cookie got a signed-in page");
+                }
+            }
+            let (mut with, mut without, mut mismatches) = (hist(), hist(), 0);
+            for i in shuffled(2 * n as usize, 7) {
+                let cookied = i < n as usize;
+                let cookie = cookied.then(|| cookie_of(&live[rng.below(live.len())]));
+                let (elapsed, signed_in) = get(cookie).await?;
+                if signed_in != cookied {
+                    mismatches += 1;
+                }
+                record(if cookied { &mut with } else { &mut without }, elapsed);
+            }
+            let writes = touched_since(&app, pattern, t).await?;
+            Ok(Pages {
+                with,
+                without,
+                mismatches,
+                writes,
+            })
+        }
+        .await;
+        let _ = stop.send(());
+        server
+            .await
+            .context("the server task failed")?
+            .context("the server failed")?;
+        result
+    }
+
+    // --- one backend -------------------------------------------------------------------------
+
+    #[derive(Serialize)]
+    struct Backend {
+        backend: &'static str,
+        version: String,
+        /// The parameters read back from a stored hash, e.g. "argon2id v=19 m=19456,t=2,p=1".
+        argon2: String,
+        sign_up: Stats,
+        open_session: Stats,
+        /// verify alone (1 thread), log_in (1 task), verify alone (2 threads), log_in (2 tasks).
+        logins: Vec<Throughput>,
+        lookup_read: Stats,
+        lookup_read_session: Stats,
+        lookup_read_current_user: Stats,
+        lookup_read_writes: i64,
+        lookup_touch: Stats,
+        lookup_touch_session: Stats,
+        lookup_touch_current_user: Stats,
+        lookup_touch_writes: i64,
+        http_with_session: Stats,
+        http_without_session: Stats,
+        http_mismatches: usize,
+        http_writes: i64,
+    }
+
+    impl Backend {
+        fn login(&self, what: &str, tasks: u32) -> &Throughput {
+            self.logins
+                .iter()
+                .find(|t| t.what == what && t.tasks == tasks)
+                .expect("every run measures every combination")
+        }
+    }
+
+    async fn version(app: &App) -> anyhow::Result<String> {
+        let sql = if app.db.backend().name() == "sqlite" {
+            "SELECT sqlite_version() AS v"
+        } else {
+            "SELECT current_setting('server_version') AS v"
+        };
+        Ok(sqlx::query(sql)
+            .fetch_one(app.db.pool())
+            .await?
+            .try_get("v")?)
+    }
+
+    /// Deletes what the run created (accounts cascade to roles and tokens).
+    async fn clean_up(app: &App, pattern: &str) -> anyhow::Result<()> {
+        let pool = app.db.pool();
+        sqlx::query(&format!("DELETE FROM sessions WHERE {OURS}"))
+            .bind(pattern)
+            .execute(pool)
+            .await?;
+        sqlx::query("DELETE FROM jobs WHERE payload LIKE $1")
+            .bind(format!("%{pattern}"))
+            .execute(pool)
+            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE email LIKE $1")
+            .bind(pattern)
+            .execute(pool)
+            .await?;
+        sqlx::query("DELETE FROM users WHERE email LIKE $1")
+            .bind(pattern)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn backend(app: &Arc<App>, args: &ComptesArgs, tag: &str) -> anyhow::Result<Backend> {
+        let backend = app.db.backend().name();
+        let pattern = format!("banc-{tag}-%");
+        let version = version(app).await?;
+
+        eprintln!("bench: {backend}: {} accounts (sign_up)…", args.accounts);
+        let mut sign_up = hist();
+        let mut accounts = Vec::new();
+        for i in 0..args.accounts {
+            let email = format!("banc-{tag}-{i}@alliances.invalid");
+            let password = format!("cheval agrafe batterie {i:03}");
+            let name = format!("Compte banc {i}");
+            let start = Instant::now();
+            let signed = app
+                .sign_up(
+                    NewAccount {
+                        email: &email,
+                        name: &name,
+                        password: &password,
+                    },
+                    "http://127.0.0.1:8080",
+                )
+                .await
+                .map_err(|e| anyhow!("sign_up {email} failed: {e}"))?;
+            record(&mut sign_up, start.elapsed());
+            accounts.push(Account {
+                id: signed.user_id,
+                email,
+                password,
+            });
+        }
+        let stored = alliances_store::users::by_email(&app.db, &accounts[0].email)
+            .await?
+            .context("the first account was not stored")?;
+        let argon2 = {
+            let parts: Vec<&str> = stored.password_hash.split('$').collect();
+            parts.get(1..4).map(|p| p.join(" ")).unwrap_or_default()
+        };
+        let (hash, password) = (stored.password_hash, accounts[0].password.clone());
+        let accounts = Arc::new(accounts);
+
+        // Logins: warm-up, then each measure next to its floor, 1 task then 2.
+        eprintln!("bench: {backend}: logins, {} per run…", args.logins);
+        verify_run(backend, &hash, &password, 3, 1).await?;
+        login_run(app, &accounts, backend, accounts.len().min(5) as u32, 1).await?;
+        let mut logins = Vec::new();
+        for tasks in [1, 2] {
+            logins.push(verify_run(backend, &hash, &password, args.logins, tasks).await?);
+            logins.push(login_run(app, &accounts, backend, args.logins, tasks).await?);
+        }
+
+        eprintln!(
+            "bench: {backend}: opening {} sessions (open_session)…",
+            args.sessions
+        );
+        let mut open_session = hist();
+        let mut live = Vec::with_capacity(args.sessions as usize);
+        for i in 0..args.sessions as usize {
+            let a = &accounts[i % accounts.len()];
+            let start = Instant::now();
+            let (cookie, _csrf) = app.open_session(Some(a.id)).await?;
+            record(&mut open_session, start.elapsed());
+            live.push(Live {
+                cookie,
+                user_id: a.id,
+            });
+        }
+
+        eprintln!(
+            "bench: {backend}: {} session lookups (read path), then the touch path…",
+            args.lookups
+        );
+        let read = read_lookups(app, &live, &pattern, args.lookups).await?;
+        let touch = touch_lookups(app, &live, &pattern, args.lookups).await?;
+
+        eprintln!(
+            "bench: {backend}: HTTP GET {PAGE}, {} requests with and {} without a session…",
+            args.requests, args.requests
+        );
+        let web = pages(app.clone(), &live, &pattern, args.requests).await?;
+
+        Ok(Backend {
+            backend,
+            version,
+            argon2,
+            sign_up: Stats::of(&sign_up),
+            open_session: Stats::of(&open_session),
+            logins,
+            lookup_read: Stats::of(&read.total),
+            lookup_read_session: Stats::of(&read.session),
+            lookup_read_current_user: Stats::of(&read.user),
+            lookup_read_writes: read.writes,
+            lookup_touch: Stats::of(&touch.total),
+            lookup_touch_session: Stats::of(&touch.session),
+            lookup_touch_current_user: Stats::of(&touch.user),
+            lookup_touch_writes: touch.writes,
+            http_with_session: Stats::of(&web.with),
+            http_without_session: Stats::of(&web.without),
+            http_mismatches: web.mismatches,
+            http_writes: web.writes,
+        })
+    }
+
+    // --- the report --------------------------------------------------------------------------
+
+    #[derive(Serialize)]
+    struct Verdict {
+        measure: String,
+        figure: String,
+        p50: String,
+        p99: String,
+        target: String,
+        met: bool,
+    }
+
+    #[derive(Serialize)]
+    struct Report {
+        date_utc: String,
+        machine: Machine,
+        tokio_workers: usize,
+        accounts: u32,
+        logins: u32,
+        sessions: u32,
+        lookups: u32,
+        requests: u32,
+        max_connections: u32,
+        load_average_start: String,
+        load_average_end: String,
+        verdicts: Vec<Verdict>,
+        backends: Vec<Backend>,
+    }
+
+    fn backend_name(b: &str) -> &'static str {
+        if b == "sqlite" {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    }
+
+    /// A signed duration difference in microseconds.
+    fn diff(v_us: f64) -> String {
+        if v_us < 0.0 {
+            format!("−{}", ms(-v_us))
+        } else {
+            format!("+{}", ms(v_us))
+        }
+    }
+
+    fn verdicts(backends: &[Backend]) -> Vec<Verdict> {
+        let mut out = Vec::new();
+        for b in backends {
+            let name = backend_name(b.backend);
+            for tasks in [1, 2] {
+                let l = b.login("log_in", tasks);
+                out.push(Verdict {
+                    measure: if tasks == 1 {
+                        format!("Login, {name}, 1 task (one core)")
+                    } else {
+                        format!("Login, {name}, 2 concurrent tasks (two cores), per core")
+                    },
+                    figure: if tasks == 1 {
+                        format!("{:.1} logins/s", l.per_core_per_s)
+                    } else {
+                        format!(
+                            "{:.1} logins/s per core ({:.1} in all)",
+                            l.per_core_per_s, l.total_per_s
+                        )
+                    },
+                    p50: ms(l.stats.p50_us),
+                    p99: ms(l.stats.p99_us),
+                    target: "≥ 15 logins/s per core".into(),
+                    met: l.per_core_per_s >= TARGET_LOGINS_PER_CORE,
+                });
+            }
+        }
+        for b in backends {
+            let name = backend_name(b.backend);
+            out.push(Verdict {
+                measure: format!(
+                    "Session lookup in process, {name} (`session` + `current_user`, reads only)"
+                ),
+                figure: format!("{} calls", b.lookup_read.calls),
+                p50: ms(b.lookup_read.p50_us),
+                p99: ms(b.lookup_read.p99_us),
+                target: "p99 ≤ 0.2 ms (the figure held against the target)".into(),
+                met: b.lookup_read.p99_us <= TARGET_LOOKUP_P99_US,
+            });
+            out.push(Verdict {
+                measure: format!(
+                    "Session lookup in process, {name}, first request of the minute (+ UPDATE)"
+                ),
+                figure: format!("{} calls", b.lookup_touch.calls),
+                p50: ms(b.lookup_touch.p50_us),
+                p99: ms(b.lookup_touch.p99_us),
+                target: "p99 ≤ 0.2 ms".into(),
+                met: b.lookup_touch.p99_us <= TARGET_LOOKUP_P99_US,
+            });
+            let (w, wo) = (&b.http_with_session, &b.http_without_session);
+            out.push(Verdict {
+                measure: format!("HTTP `GET {PAGE}`, {name}: with a session − without"),
+                figure: format!("{} + {} requests", w.calls, wo.calls),
+                p50: diff(w.p50_us - wo.p50_us),
+                p99: diff(w.p99_us - wo.p99_us),
+                target: "p99 difference ≤ 0.2 ms (cross-check)".into(),
+                met: w.p99_us - wo.p99_us <= TARGET_LOOKUP_P99_US,
+            });
+        }
+        out
+    }
+
+    fn stats_cells(s: &Stats) -> String {
+        format!(
+            "{} | {} | {} | {} | {} | {}",
+            s.calls,
+            ms(s.p50_us),
+            ms(s.p90_us),
+            ms(s.p99_us),
+            ms(s.p999_us),
+            ms(s.max_us)
+        )
+    }
+
+    fn markdown(rep: &Report) -> String {
+        let mut out = String::new();
+        let m = &rep.machine;
+        let _ = writeln!(out, "## Comptes (issue #3): run of {}\n", rep.date_utc);
+        let versions: Vec<String> = rep
+            .backends
+            .iter()
+            .map(|b| format!("{} {}", backend_name(b.backend), b.version))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Machine: {} CPUs ({}), {:.1} GB RAM, Linux {}; {} build; Tokio multi-thread runtime with {} workers; 1-minute load average {} at the start, {} at the end. Backends: {} (pool of {} connections).\n",
+            m.cpus,
+            m.cpu_model,
+            m.memory_gb,
+            m.kernel,
+            if m.release_build { "release" } else { "DEBUG (figures meaningless)" },
+            rep.tokio_workers,
+            rep.load_average_start,
+            rep.load_average_end,
+            versions.join(", "),
+            rep.max_connections,
+        );
+        let argon2 = rep
+            .backends
+            .first()
+            .map(|b| b.argon2.as_str())
+            .unwrap_or("?");
+        let _ = writeln!(
+            out,
+            "Per backend: {} accounts created with `sign_up` (password hash: {argon2}); {} successful logins per run; {} live sessions of signed-in users, {} lookups on random ones; {} HTTP requests with a session cookie and {} without.\n",
+            rep.accounts, rep.logins, rep.sessions, rep.lookups, rep.requests, rep.requests
+        );
+
+        let _ = writeln!(out, "### Targets\n");
+        let _ = writeln!(out, "| Measure | Figure | p50 | p99 | Target | Verdict |");
+        let _ = writeln!(out, "|---|---|---:|---:|---|---|");
+        for v in &rep.verdicts {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                v.measure,
+                v.figure,
+                v.p50,
+                v.p99,
+                v.target,
+                verdict(v.met)
+            );
+        }
+
+        let _ = writeln!(out, "\n### Logins: latency per call and throughput\n");
+        let _ = writeln!(out, "| What | Backend | Tasks | Calls | p50 | p90 | p99 | max | calls/s (wall, all tasks) | per core | process CPU | calls per CPU-second |");
+        let _ = writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for b in &rep.backends {
+            for t in &b.logins {
+                let s = &t.stats;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} s | {:.1} |",
+                    if t.what == "log_in" {
+                        "`App::log_in`"
+                    } else {
+                        "`verify_password` alone"
+                    },
+                    backend_name(t.backend),
+                    t.tasks,
+                    s.calls,
+                    ms(s.p50_us),
+                    ms(s.p90_us),
+                    ms(s.p99_us),
+                    ms(s.max_us),
+                    t.total_per_s,
+                    t.per_core_per_s,
+                    t.cpu_s,
+                    t.per_cpu_second
+                );
+            }
+            let s = &b.sign_up;
+            let _ = writeln!(
+                out,
+                "| `App::sign_up` (hash + one transaction) | {} | 1 | {} | {} | {} | {} | {} | {:.1} | {:.1} | – | – |",
+                backend_name(b.backend),
+                s.calls,
+                ms(s.p50_us),
+                ms(s.p90_us),
+                ms(s.p99_us),
+                ms(s.max_us),
+                s.per_second,
+                s.per_second
+            );
+        }
+
+        let _ = writeln!(
+            out,
+            "\n### Where a login's time goes (`log_in` ÷ `verify_password` alone, measured one after the other)\n"
+        );
+        let _ = writeln!(out, "| Backend | Tasks | p50 ratio | p99 ratio | mean ratio | mean `log_in` − mean verify | throughput ratio (verify ÷ log_in) |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        for b in &rep.backends {
+            for tasks in [1, 2] {
+                let (l, v) = (
+                    b.login("log_in", tasks),
+                    b.login("verify_password alone", tasks),
+                );
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2}× | {:.2}× | {:.2}× | {} | {:.2}× |",
+                    backend_name(b.backend),
+                    tasks,
+                    l.stats.p50_us / v.stats.p50_us,
+                    l.stats.p99_us / v.stats.p99_us,
+                    l.stats.mean_us / v.stats.mean_us,
+                    diff(l.stats.mean_us - v.stats.mean_us),
+                    v.total_per_s / l.total_per_s
+                );
+            }
+        }
+
+        let _ = writeln!(out, "\n### Session lookup in process\n");
+        let _ = writeln!(
+            out,
+            "| Path | Backend | Calls | p50 | p90 | p99 | p99.9 | max | writes seen |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for b in &rep.backends {
+            let name = backend_name(b.backend);
+            let rows: [(&str, &Stats, String); 7] = [
+                (
+                    "**reads only: `session` + `current_user`**",
+                    &b.lookup_read,
+                    b.lookup_read_writes.to_string(),
+                ),
+                ("of which `session`", &b.lookup_read_session, String::new()),
+                (
+                    "of which `current_user`",
+                    &b.lookup_read_current_user,
+                    String::new(),
+                ),
+                (
+                    "**first of the minute: `session` (+ UPDATE) + `current_user`**",
+                    &b.lookup_touch,
+                    b.lookup_touch_writes.to_string(),
+                ),
+                (
+                    "of which `session` (+ UPDATE)",
+                    &b.lookup_touch_session,
+                    String::new(),
+                ),
+                (
+                    "of which `current_user`",
+                    &b.lookup_touch_current_user,
+                    String::new(),
+                ),
+                (
+                    "`open_session` (one INSERT), for comparison",
+                    &b.open_session,
+                    String::new(),
+                ),
+            ];
+            for (label, s, writes) in rows {
+                let _ = writeln!(out, "| {label} | {name} | {} | {writes} |", stats_cells(s));
+            }
+        }
+
+        let _ = writeln!(
+            out,
+            "\n### HTTP: `GET {PAGE}` with and without a session cookie\n"
+        );
+        let _ = writeln!(
+            out,
+            "| Backend | Request | Calls | p50 | p90 | p99 | p99.9 | max |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+        for b in &rep.backends {
+            let name = backend_name(b.backend);
+            let (w, wo) = (&b.http_with_session, &b.http_without_session);
+            let _ = writeln!(out, "| {name} | without a cookie | {} |", stats_cells(wo));
+            let _ = writeln!(
+                out,
+                "| {name} | with a live session's cookie | {} |",
+                stats_cells(w)
+            );
+            let _ = writeln!(
+                out,
+                "| {name} | **difference (with − without)** | | {} | {} | {} | {} | |",
+                diff(w.p50_us - wo.p50_us),
+                diff(w.p90_us - wo.p90_us),
+                diff(w.p99_us - wo.p99_us),
+                diff(w.p999_us - wo.p999_us)
+            );
+        }
+
+        let _ = writeln!(out, "\n### Notes\n");
+        let _ = writeln!(
+            out,
+            "- Logins: the real `App::log_in(email, password, None)` (throttle check, user read, argon2id verification on a blocking thread, failure counter cleared, new session inserted, user and roles read), accounts taken in turn, every call successful. \"1 task\" calls it one after the other (one core's worth of work: per core = calls ÷ wall time); \"2 tasks\" runs two such loops concurrently on the {}-worker runtime (per core = calls ÷ wall time ÷ 2). `verify_password` alone runs the same number of verifications on the same blocking pool, right before each login run. Process CPU is utime + stime of this process (`/proc/self/stat`); for PostgreSQL the server's own CPU is not in it.",
+            rep.tokio_workers
+        );
+        let _ = writeln!(
+            out,
+            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session(cookie)` (SHA-256 of the cookie, one SELECT) then `App::current_user(id)` (user, then roles: two SELECTs), timed call by call on random sessions among {} live ones after a warm-up. \"Reads only\" is the common case: every session was marked seen just before, so `App::session` does not write (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s first, so that each lookup also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session.",
+            rep.sessions, TOUCH_AGE_SECS
+        );
+        let mismatches: Vec<String> = rep
+            .backends
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {} ({} sessions written)",
+                    backend_name(b.backend),
+                    b.http_mismatches,
+                    b.http_writes
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "- HTTP: the real router (`build_router` + `serve`) on 127.0.0.1:0 in this process, one keep-alive reqwest connection, requests one after the other, the whole body read, no compression; the two variants are interleaved at random so that noise hits both alike, and each answer is checked (the header shows the user's name with a cookie, not without; mismatches: {}). A percentile of a difference is not the difference of percentiles: the HTTP rows are a cross-check; the in-process p99 of the lookup itself is the figure held against the 0.2 ms target.",
+            mismatches.join(", ")
+        );
+        if !m.release_build {
+            let _ = writeln!(
+                out,
+                "\n**Warning: debug build; rebuild with `cargo build --release -p alliances-cli`.**"
+            );
+        }
+        out
+    }
+
+    // --- the command -------------------------------------------------------------------------
+
+    pub(super) async fn run(args: ComptesArgs) -> anyhow::Result<()> {
+        if cfg!(debug_assertions) {
+            eprintln!("warning: this is a debug build: its figures are meaningless; run `cargo build --release -p alliances-cli` and target/release/alliances");
+        }
+        if args.logins < 2
+            || args.lookups == 0
+            || args.accounts == 0
+            || args.sessions < 20
+            || args.requests == 0
+        {
+            bail!("--logins must be at least 2, --sessions at least 20, --lookups, --accounts and --requests at least 1");
+        }
+        let date_utc = utc(alliances_app::now());
+        let load_average_start = load_average();
+        let tag = random_token()[..10].to_string();
+        let scratch = tempfile::Builder::new()
+            .prefix("alliances-bench-")
+            .tempdir()
+            .context("cannot create a temporary directory")?;
+
+        eprintln!("bench: opening the platform on a fresh SQLite database…");
+        let sqlite_url =
+            alliances_store::db::sqlite_url_for_dir(&scratch.path().join("bench-data"));
+        let app = App::open(&sqlite_url, MAX_CONNECTIONS)
+            .await
+            .context("cannot open the platform on SQLite")?;
+        let mut backends = vec![backend(&app, &args, &tag).await?];
+        app.db.close().await;
+
+        if let Some(url) = &args.postgres_url {
+            eprintln!(
+                "bench: opening the platform on PostgreSQL ({})…",
+                alliances_store::db::redact_url(url)
+            );
+            let pg = App::open(url, MAX_CONNECTIONS)
+                .await
+                .context("cannot open the platform on PostgreSQL")?;
+            let measured = backend(&pg, &args, &tag).await;
+            let cleaned = clean_up(&pg, &format!("banc-{tag}-%")).await;
+            pg.db.close().await;
+            backends.push(measured?);
+            cleaned.context("cannot delete the bench's accounts from PostgreSQL")?;
+        }
+
+        let report = Report {
+            date_utc,
+            machine: machine(),
+            tokio_workers: tokio::runtime::Handle::current().metrics().num_workers(),
+            accounts: args.accounts,
+            logins: args.logins,
+            sessions: args.sessions,
+            lookups: args.lookups,
+            requests: args.requests,
+            max_connections: MAX_CONNECTIONS,
+            load_average_start,
+            load_average_end: load_average(),
+            verdicts: verdicts(&backends),
+            backends,
+        };
+        print!("{}", markdown(&report));
+        if let Some(path) = &args.out_json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("bench: JSON written to {}", path.display());
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn process_cpu_time_is_read() {
+            let cpu = process_cpu_s();
+            assert!(cpu.is_finite() && cpu >= 0.0, "{cpu}");
+        }
+
+        #[test]
+        fn differences_are_signed() {
+            assert_eq!(diff(12.5), "+12.5 µs");
+            assert_eq!(diff(-1500.0), "−1.50 ms");
+        }
+
+        #[test]
+        fn random_picks_stay_in_range() {
+            let mut rng = Rng(1);
+            assert!((0..1000).all(|_| rng.below(7) < 7));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -174,3 +174,81 @@ async fn password_reset() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn admin_pages_account_extras_and_privacy_are_accessible() -> Result<()> {
+    // First setup as a data steward does it: the CLI creates the admin and prints a link.
+    let out = std::process::Command::new(alliances_e2e::server_binary())
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "admin@asso.example",
+            "--name",
+            "Admin Démo",
+            "--data-dir",
+        ])
+        .arg(harness().server.data_dir())
+        .env("ALLIANCES_LOG", "warn")
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "admin create-user: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let link = stdout
+        .split_whitespace()
+        .find(|w| w.contains("/compte/reinitialisation/"))
+        .context("a link in the output")?;
+    let path = format!(
+        "/compte/reinitialisation/{}",
+        link.rsplit('/').next().unwrap_or("")
+    );
+    with_browser("comptes_admin", |c| async move {
+        goto(&c, &path).await?;
+        fill(&c, &[("mot_de_passe", "le tableau de bord des alliances")]).await?;
+        wait_for_text(&c, "Votre mot de passe est changé").await?;
+        goto(&c, "/compte/connexion").await?;
+        fill(
+            &c,
+            &[
+                ("email", "admin@asso.example"),
+                ("mot_de_passe", "le tableau de bord des alliances"),
+            ],
+        )
+        .await?;
+        wait_for_path(&c, "/compte").await?;
+        // The account page with its token form, then a token created.
+        axe_check(&c).await.context("account page with tokens")?;
+        find(&c, "#champ-jeton-nom")
+            .await?
+            .send_keys("export du réseau")
+            .await?;
+        find(
+            &c,
+            "section[aria-labelledby=\"titre-jetons\"] form.formulaire button[type=\"submit\"]",
+        )
+        .await?
+        .click()
+        .await?;
+        wait_for_text(&c, "Copiez ce jeton maintenant").await?;
+        axe_check(&c).await.context("new token page")?;
+        for page in [
+            "/admin",
+            "/admin/journal",
+            "/admin/courriels",
+            "/compte/suppression",
+            "/confidentialite",
+        ] {
+            goto(&c, page).await?;
+            axe_check(&c)
+                .await
+                .with_context(|| format!("page {page}"))?;
+        }
+        goto(&c, "/admin/journal").await?;
+        wait_for_text(&c, "jeton.creation").await?;
+        Ok(())
+    })
+    .await
+}

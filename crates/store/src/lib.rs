@@ -5,12 +5,19 @@
 //! One module per aggregate; every write that affects a derived index appends to the change feed
 //! ([`changes`]) in the same transaction.
 
+pub mod audit;
 pub mod changes;
 pub mod db;
 pub mod jobs;
+pub mod memberships;
 pub mod sessions;
 pub mod territoires;
 pub mod testing;
+pub mod tokens;
 pub mod users;
 
 pub use db::{Backend, Db, StoreError};
+
+/// A connection (or a transaction, through `&mut *tx`) that store functions write through, so that
+/// callers can group writes of several aggregates in one transaction without naming sqlx.
+pub type Conn = sqlx::AnyConnection;

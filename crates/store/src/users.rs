@@ -318,3 +318,41 @@ pub async fn all_roles(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// Withdraws a platform role; false when the user did not have it.
+pub async fn withdraw_role(
+    conn: &mut AnyConnection,
+    id: i64,
+    role: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+        .bind(id)
+        .bind(role)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Grants a platform role inside a transaction; false when the user already had it.
+pub async fn grant_role_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    role: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING").bind(id).bind(role).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a user; their sessions, roles, tokens and memberships go with them (cascade), and
+/// sessions explicitly (they have no foreign key).
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

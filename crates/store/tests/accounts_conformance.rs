@@ -252,3 +252,130 @@ async fn email_changes_stay_unique_and_sessions_can_be_revoked() {
     assert_eq!(users::count(&t.db).await.unwrap(), 2);
     assert_eq!(users::list(&t.db, 10, 0).await.unwrap()[0].id, b);
 }
+
+#[tokio::test]
+async fn api_tokens_are_revoked_only_by_their_owner() {
+    use alliances_store::tokens;
+    let t = fresh().await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let a = users::insert(&mut conn, "a@t.fr", "A", "h", 0)
+        .await
+        .unwrap();
+    let b = users::insert(&mut conn, "b@t.fr", "B", "h", 0)
+        .await
+        .unwrap();
+    let id = tokens::insert(&mut conn, a, "script", "hash-a", "all_1234", "read", 5)
+        .await
+        .unwrap();
+    assert!(
+        tokens::insert(&mut conn, b, "dup", "hash-a", "all_1234", "read", 5)
+            .await
+            .is_err(),
+        "hashes are unique"
+    );
+    assert_eq!(
+        tokens::live_by_hash(&t.db, "hash-a")
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id,
+        a
+    );
+    tokens::touch(&t.db, id, 9).await.unwrap();
+    assert_eq!(
+        tokens::of_user(&t.db, a).await.unwrap()[0].last_used_at,
+        Some(9)
+    );
+    assert!(
+        !tokens::revoke(&mut conn, id, b, 10).await.unwrap(),
+        "another user's token is untouched"
+    );
+    assert!(tokens::live_by_hash(&t.db, "hash-a")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(tokens::revoke(&mut conn, id, a, 10).await.unwrap());
+    assert!(!tokens::revoke(&mut conn, id, a, 11).await.unwrap(), "once");
+    assert!(tokens::live_by_hash(&t.db, "hash-a")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn audit_entries_and_memberships() {
+    use alliances_store::{audit, memberships};
+    let t = fresh().await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let a = users::insert(&mut conn, "a@m.fr", "A", "h", 0)
+        .await
+        .unwrap();
+    let b = users::insert(&mut conn, "b@m.fr", "B", "h", 0)
+        .await
+        .unwrap();
+    let entry = |action: &'static str, id: String| (action, id);
+    for (action, id) in [
+        entry("compte.inscription", a.to_string()),
+        entry("role.attribution", b.to_string()),
+    ] {
+        audit::record(
+            &mut conn,
+            &audit::NewEntry {
+                actor_user_id: Some(a),
+                action,
+                entity: "utilisateur",
+                entity_id: &id,
+                organisation_id: Some(7),
+                before_json: None,
+                after_json: Some("{}"),
+            },
+            3,
+        )
+        .await
+        .unwrap();
+    }
+    let latest = audit::latest(&t.db, None, 10).await.unwrap();
+    assert_eq!(latest.len(), 2);
+    assert_eq!(latest[0].action, "role.attribution");
+    assert_eq!(
+        audit::latest(&t.db, Some(latest[0].id), 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "cursor"
+    );
+    assert_eq!(audit::about_user(&t.db, b).await.unwrap().len(), 1);
+    assert_eq!(audit::of_organisation(&t.db, 7, 10).await.unwrap().len(), 2);
+
+    memberships::add(&mut conn, a, 7, "proprietaire", 1)
+        .await
+        .unwrap();
+    memberships::add(&mut conn, a, 8, "proprietaire", 1)
+        .await
+        .unwrap();
+    memberships::add(&mut conn, b, 8, "proprietaire", 1)
+        .await
+        .unwrap();
+    memberships::add(&mut conn, b, 9, "editeur", 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        memberships::sole_ownerships(&t.db, a).await.unwrap(),
+        vec![7]
+    );
+    assert!(memberships::sole_ownerships(&t.db, b)
+        .await
+        .unwrap()
+        .is_empty());
+    users::delete(&mut conn, b).await.unwrap();
+    assert!(
+        memberships::of_user(&t.db, b).await.unwrap().is_empty(),
+        "cascade"
+    );
+    assert_eq!(
+        memberships::sole_ownerships(&t.db, a).await.unwrap(),
+        vec![7, 8],
+        "b is gone: a is now sole owner of 8"
+    );
+}

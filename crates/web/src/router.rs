@@ -50,9 +50,22 @@ pub fn routes(state: AppState) -> Router {
             "/compte/email/confirmation/{token}",
             get(pages::compte::email_confirmation).post(pages::compte::email_confirmation_post),
         )
+        .route("/compte/jetons", post(pages::compte::jeton_creer))
+        .route(
+            "/compte/jetons/{id}/revocation",
+            post(pages::compte::jeton_revoquer),
+        )
+        .route("/compte/donnees", get(pages::compte::donnees))
+        .route(
+            "/compte/suppression",
+            get(pages::compte::suppression).post(pages::compte::suppression_post),
+        )
+        .route("/confidentialite", get(pages::compte::confidentialite))
         // Administration
         .route("/admin", get(pages::admin::admin))
         .route("/admin/courriels", get(pages::admin::courriels))
+        .route("/admin/journal", get(pages::admin::journal))
+        .route("/admin/utilisateurs/{id}/roles", post(pages::admin::role))
         // JSON API
         .route("/api/openapi.json", get(system::openapi))
         .route("/api/v1/territoires", get(api::territoires::recherche))
@@ -77,6 +90,7 @@ pub fn routes(state: AppState) -> Router {
             get(api::territoires::region_departements),
         )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
+        .route("/api/v1/moi", get(api::compte::moi))
         // Operations and assets
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))

@@ -657,3 +657,367 @@ async fn sign_ups_and_the_api_are_rate_limited_per_address() {
         "the 1,201st API request of the minute is refused"
     );
 }
+
+/// Signs up, logs in, and returns the logged-in browser.
+async fn logged_in(email: &str) -> Browser {
+    let mut b = signed_up(email).await;
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", email), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    b
+}
+
+async fn moi(token: Option<&str>, cookie: Option<&str>) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().get(format!("{}/api/v1/moi", server().base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(c) = cookie {
+        req = req.header("cookie", format!("alliances_session={c}"));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    if status == 401 {
+        assert!(res.headers().get("www-authenticate").is_some());
+    }
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_scoped_and_revocable_by_their_owner_only() {
+    let mut b = logged_in("jetons@asso.fr").await;
+    let page = b.submit("/compte", &[]).await;
+    assert_eq!(page.status, 405, "the account page itself takes no POST");
+    let csrf = b.get("/compte").await.csrf();
+    let page = b
+        .post(
+            "/compte/jetons",
+            &[
+                ("_csrf", &csrf),
+                ("nom", "tableur du réseau"),
+                ("portee", "lecture"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    let token = page
+        .body
+        .split("alliances_")
+        .nth(1)
+        .map(|r| format!("alliances_{}", &r[..64]))
+        .expect("the token is shown");
+    let (status, me) = moi(Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (me["email"].as_str(), me["portee"].as_str()),
+        (Some("jetons@asso.fr"), Some("read"))
+    );
+    let account = b.get("/compte").await.body;
+    assert!(
+        account.contains("tableur du réseau") && !account.contains(&token),
+        "listed, never shown again"
+    );
+
+    // Cookie sessions never authorise the API; unknown tokens neither.
+    assert_eq!(moi(None, b.cookie.as_deref()).await.0, 401);
+    assert_eq!(moi(Some("alliances_0000"), None).await.0, 401);
+    assert_eq!(moi(None, None).await.0, 401);
+
+    // Another user cannot revoke it (and learns nothing: 404).
+    let token_id: i64 = account
+        .split("/compte/jetons/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut other = logged_in("autre-jetons@asso.fr").await;
+    let csrf = other.get("/compte").await.csrf();
+    assert_eq!(
+        other
+            .post(
+                &format!("/compte/jetons/{token_id}/revocation"),
+                &[("_csrf", &csrf)]
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(moi(Some(&token), None).await.0, 200);
+    // Nor can an anonymous visitor create or revoke.
+    assert_eq!(
+        Browser::new()
+            .post("/compte/jetons", &[("nom", "x"), ("portee", "lecture")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        Browser::new()
+            .post(&format!("/compte/jetons/{token_id}/revocation"), &[])
+            .await
+            .status,
+        403
+    );
+
+    let csrf = b.get("/compte").await.csrf();
+    let page = b
+        .post(
+            &format!("/compte/jetons/{token_id}/revocation"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/compte"))
+    );
+    assert_eq!(moi(Some(&token), None).await.0, 401, "revoked");
+    let page = b
+        .post(
+            "/compte/jetons",
+            &[("_csrf", &csrf), ("nom", ""), ("portee", "lecture")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        b.post(
+            "/compte/jetons",
+            &[("_csrf", &csrf), ("nom", "x"), ("portee", "admin")]
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn personal_data_export_and_account_deletion() {
+    let mut b = logged_in("donnees@asso.fr").await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/compte/donnees", server().base))
+        .header(
+            "cookie",
+            format!("alliances_session={}", b.cookie.as_deref().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let data: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(data["compte"]["email"], "donnees@asso.fr");
+    assert!(data["journal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "compte.inscription"));
+    assert!(
+        !data.to_string().contains("argon2"),
+        "no password hash in the export"
+    );
+    assert_eq!(
+        Browser::new()
+            .get("/compte/donnees")
+            .await
+            .location
+            .as_deref(),
+        Some("/compte/connexion")
+    );
+
+    // Refused while the user is the last owner of an organisation.
+    let app = server().app.clone();
+    let user_id = data["compte"]["id"].as_i64().unwrap();
+    server()
+        .rt
+        .spawn(async move {
+            let mut conn = app.db.pool().acquire().await.unwrap();
+            alliances_store::memberships::add(&mut conn, user_id, 4242, "proprietaire", 1)
+                .await
+                .unwrap();
+        })
+        .await
+        .unwrap();
+    let page = b
+        .submit("/compte/suppression", &[("mot_de_passe", PASSWORD)])
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("seul propriétaire"));
+    let app = server().app.clone();
+    server()
+        .rt
+        .spawn(async move {
+            let mut conn = app.db.pool().acquire().await.unwrap();
+            let other =
+                alliances_store::users::insert(&mut conn, "coproprietaire@asso.fr", "Co", "h", 1)
+                    .await
+                    .unwrap();
+            alliances_store::memberships::add(&mut conn, other, 4242, "proprietaire", 1)
+                .await
+                .unwrap();
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        b.submit("/compte/suppression", &[("mot_de_passe", "pas le bon")])
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        Browser::new()
+            .post("/compte/suppression", &[("mot_de_passe", PASSWORD)])
+            .await
+            .status,
+        403
+    );
+    let page = b
+        .submit("/compte/suppression", &[("mot_de_passe", PASSWORD)])
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Votre compte a été supprimé"));
+    assert!(b.cookie.is_none());
+    let page = Browser::new()
+        .submit(
+            "/compte/connexion",
+            &[("email", "donnees@asso.fr"), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 422, "the account is gone");
+    assert_eq!(Browser::new().get("/confidentialite").await.status, 200);
+}
+
+#[tokio::test]
+async fn roles_are_granted_by_admins_only_and_audited() {
+    let mut user = logged_in("promu@asso.fr").await;
+    let app = server().app.clone();
+    let target = server()
+        .rt
+        .spawn(async move {
+            alliances_store::users::by_email(&app.db, "promu@asso.fr")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await
+        .unwrap();
+    let csrf = user.get("/compte").await.csrf();
+    let path = format!("/admin/utilisateurs/{target}/roles");
+    assert_eq!(
+        user.post(
+            &path,
+            &[("_csrf", &csrf), ("role", "admin"), ("action", "attribuer")]
+        )
+        .await
+        .status,
+        403,
+        "no self-promotion"
+    );
+    assert_eq!(
+        Browser::new()
+            .post(&path, &[("role", "admin"), ("action", "attribuer")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(Browser::new().get("/admin/journal").await.status, 403);
+
+    let app = server().app.clone();
+    let link = server()
+        .rt
+        .spawn(async move {
+            app.create_user_with_role(
+                "cheffe-roles@asso.fr",
+                "Cheffe",
+                Role::Admin,
+                "http://alliances.test",
+            )
+            .await
+            .unwrap()
+            .1
+        })
+        .await
+        .unwrap();
+    let mut admin = Browser::new();
+    admin
+        .submit(
+            link.trim_start_matches("http://alliances.test"),
+            &[("mot_de_passe", "la cheffe des rôles")],
+        )
+        .await;
+    admin
+        .submit(
+            "/compte/connexion",
+            &[
+                ("email", "cheffe-roles@asso.fr"),
+                ("mot_de_passe", "la cheffe des rôles"),
+            ],
+        )
+        .await;
+    let csrf = admin.get("/admin").await.csrf();
+    let page = admin
+        .post(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("role", "moderateur"),
+                ("action", "attribuer"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/admin"))
+    );
+    assert!(user.get("/compte").await.body.contains("Modérateur"));
+    assert_eq!(
+        admin
+            .post(
+                &path,
+                &[("_csrf", &csrf), ("role", "roi"), ("action", "attribuer")]
+            )
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        admin
+            .post(
+                "/admin/utilisateurs/999999/roles",
+                &[
+                    ("_csrf", &csrf),
+                    ("role", "moderateur"),
+                    ("action", "attribuer")
+                ]
+            )
+            .await
+            .status,
+        404
+    );
+    let journal = admin.get("/admin/journal").await;
+    assert_eq!(journal.status, 200);
+    assert!(journal.body.contains("role.attribution") && journal.body.contains("moderateur"));
+    let page = admin
+        .post(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("role", "moderateur"),
+                ("action", "retirer"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert!(!user.get("/compte").await.body.contains("Modérateur"));
+}

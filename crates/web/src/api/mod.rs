@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
 
+pub mod compte;
 pub mod territoires;
 
 use crate::problem::{FieldError, Problem};
@@ -24,11 +25,35 @@ use utoipa::OpenApi;
         territoires::region,
         territoires::region_departements,
         territoires::referentiel,
+        compte::moi,
     ),
     components(schemas(Problem, FieldError)),
-    tags((name = "territoires", description = "Le référentiel territorial officiel"))
+    tags(
+        (name = "territoires", description = "Le référentiel territorial officiel"),
+        (name = "comptes", description = "Le compte derrière un jeton d'API")
+    ),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer-token scheme (`jeton`) used by authenticated operations.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "jeton",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Jeton d'API créé depuis « Mon compte »"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document as JSON.
 pub fn openapi_json() -> String {

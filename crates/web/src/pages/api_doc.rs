@@ -47,6 +47,7 @@ fn exemple(path: &str) -> Option<String> {
         "/api/v1/regions/{code}" => "/api/v1/regions/84",
         "/api/v1/regions/{code}/departements" => "/api/v1/regions/84/departements",
         "/api/v1/referentiel" => "/api/v1/referentiel",
+        "/api/v1/moi" => return None,
         _ => return None,
     };
     Some(e.to_string())

@@ -55,6 +55,16 @@ struct MessagePage {
     liens: Vec<(String, String)>,
 }
 
+pub struct JetonLigne {
+    pub id: i64,
+    pub nom: String,
+    pub prefixe: String,
+    pub portee: String,
+    pub dernier_usage: String,
+    pub actif: bool,
+    pub revoquer: String,
+}
+
 #[derive(Template)]
 #[template(path = "compte.html")]
 struct ComptePage {
@@ -63,6 +73,14 @@ struct ComptePage {
     email: String,
     statut_email: String,
     roles: String,
+    jetons: Vec<JetonLigne>,
+}
+
+#[derive(Template)]
+#[template(path = "confidentialite.html")]
+struct ConfidentialitePage {
+    layout: Layout,
+    lignes: Vec<(String, String, String)>,
 }
 
 type Fields = HashMap<String, String>;
@@ -532,7 +550,37 @@ pub async fn compte(
         return Ok(Redirect::to(LOGIN).into_response());
     };
     let l = layout(&state, &visitor, "/compte", "compte-titre");
-    let roles: Vec<&str> = user.roles.iter().map(|r| r.slug()).collect();
+    let roles: Vec<String> = user
+        .roles
+        .iter()
+        .map(|r| l.t(&format!("role-{}", r.slug())))
+        .collect();
+    let jetons = state
+        .app
+        .api_tokens_of(user.id)
+        .await?
+        .into_iter()
+        .map(|t| JetonLigne {
+            id: t.id,
+            revoquer: l.tr.ta("jetons-revoquer-libelle", &[("nom", &t.name)]),
+            nom: t.name,
+            prefixe: t.prefix,
+            portee: l.t(if t.scopes.contains("write") {
+                "jetons-ecriture"
+            } else {
+                "jetons-lecture"
+            }),
+            dernier_usage: t
+                .last_used_at
+                .map(|d| {
+                    alliances_app::donnees::iso_datetime(d)
+                        .replace('T', " ")
+                        .replace('Z', " UTC")
+                })
+                .unwrap_or_else(|| l.t("jetons-jamais")),
+            actif: t.revoked_at.is_none(),
+        })
+        .collect();
     let page = ComptePage {
         nom: user.name.clone(),
         email: user.email.clone(),
@@ -546,9 +594,213 @@ pub async fn compte(
         } else {
             roles.join(", ")
         },
+        jetons,
         layout: l,
     };
     render(&page)
+}
+
+/// `POST /compte/jetons`: creates an API token and shows it once.
+pub async fn jeton_creer(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let Some(user) = visitor.user() else {
+        return Err(PageError::Forbidden);
+    };
+    let scope =
+        alliances_app::jetons::Scope::parse(field(&f, "portee")).ok_or(PageError::BadRequest)?;
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let back = vec![(tr.t("retour-compte"), "/compte".to_string())];
+    match state
+        .app
+        .create_api_token(user.id, field(&f, "nom"), scope)
+        .await
+    {
+        Ok((_, value)) => message(
+            &state,
+            &visitor,
+            "/compte/jetons",
+            "jeton-cree-titre",
+            vec![tr.t("jeton-cree-texte"), value],
+            None,
+            back,
+        ),
+        Err(alliances_app::jetons::TokenCreateError::Name) => {
+            let mut res = message(
+                &state,
+                &visitor,
+                "/compte/jetons",
+                "jetons-titre",
+                vec![tr.t("jeton-nom-invalide")],
+                None,
+                back,
+            )?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(alliances_app::jetons::TokenCreateError::App(e)) => Err(e.into()),
+    }
+}
+
+/// `POST /compte/jetons/{id}/revocation`: only the token's owner can revoke it; anyone else's id
+/// is "not found", whatever it is.
+pub async fn jeton_revoquer(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let Some(user) = visitor.user() else {
+        return Err(PageError::Forbidden);
+    };
+    if state.app.revoke_api_token(user.id, id).await? {
+        Ok(Redirect::to("/compte").into_response())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+/// `GET /compte/donnees`: everything stored about the user, as a JSON download.
+pub async fn donnees(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let Some(user) = visitor.user() else {
+        return Ok(Redirect::to(LOGIN).into_response());
+    };
+    let data = state.app.export_personal_data(user.id).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(|_| PageError::Internal)?;
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"mes-donnees-alliances.json\""),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+const DELETE_PATH: &str = "/compte/suppression";
+
+fn delete_form(
+    state: &AppState,
+    visitor: &Visitor,
+    values: &Fields,
+    erreurs: Vec<(&'static str, String)>,
+) -> Result<Response, PageError> {
+    form_page(
+        state,
+        visitor,
+        DELETE_PATH,
+        "suppression-titre",
+        Some("suppression-intro"),
+        &[CONFIRM_PASSWORD],
+        values,
+        erreurs,
+        "suppression-bouton",
+        vec![("retour-compte", "/compte")],
+    )
+}
+
+pub async fn suppression(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    if visitor.user().is_none() {
+        return Ok(Redirect::to(LOGIN).into_response());
+    }
+    delete_form(&state, &visitor, &Fields::new(), vec![])
+}
+
+pub async fn suppression_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    check_form(&headers, &visitor, &f)?;
+    let Some(user) = visitor.user() else {
+        return Err(PageError::Forbidden);
+    };
+    match state
+        .app
+        .delete_account(user.id, field(&f, "mot_de_passe"))
+        .await
+    {
+        Ok(()) => {
+            let anonymous = Visitor {
+                session: None,
+                ..visitor.clone()
+            };
+            let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+            let mut res = message(
+                &state,
+                &anonymous,
+                DELETE_PATH,
+                "suppression-titre",
+                vec![tr.t("suppression-ok")],
+                None,
+                vec![],
+            )?;
+            res.headers_mut()
+                .append(header::SET_COOKIE, clear_cookie(state.behind_tls));
+            Ok(res)
+        }
+        Err(alliances_app::donnees::DeleteError::App(e)) => Err(e.into()),
+        Err(e) => delete_form(&state, &visitor, &f, vec![("mot_de_passe", e.to_string())]),
+    }
+}
+
+/// `/confidentialite`: what is stored about account holders, why, and for how long.
+pub async fn confidentialite(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let mut l = Layout::new(&state, &visitor, "/confidentialite", "", String::new());
+    l.title = l.t("confidentialite-titre");
+    let crumbs = vec![
+        home_crumb(&l.tr),
+        Crumb {
+            label: l.title.clone(),
+            href: None,
+        },
+    ];
+    let l = l.with_crumbs(crumbs);
+    let row = |d: &str, p: &str, t: &str| (l.t(d), l.t(p), l.t(t));
+    let lignes = vec![
+        row("conf-email", "conf-email-pourquoi", "conf-duree-compte"),
+        row("conf-nom", "conf-nom-pourquoi", "conf-duree-compte"),
+        row(
+            "conf-mot-de-passe",
+            "conf-mot-de-passe-pourquoi",
+            "conf-duree-compte",
+        ),
+        row(
+            "conf-sessions",
+            "conf-sessions-pourquoi",
+            "conf-duree-session",
+        ),
+        row("conf-jetons", "conf-jetons-pourquoi", "conf-duree-compte"),
+        row(
+            "conf-journal",
+            "conf-journal-pourquoi",
+            "conf-duree-journal",
+        ),
+    ];
+    render(&ConfidentialitePage { layout: l, lignes })
 }
 
 // ---------------------------------------------------------------- forgotten password

@@ -48,6 +48,14 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// [`verify_password`] on the blocking pool: argon2id takes tens of milliseconds of CPU.
+pub async fn verify_password_off_thread(hash: String, password: &str) -> Result<bool, AppError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
@@ -240,14 +248,13 @@ impl App {
             Ok(e) => users::by_email(&self.db, e.as_str()).await?,
             Err(_) => None,
         };
-        let hash = user
-            .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_else(|| dummy_hash().to_string());
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ok = verify_password_off_thread(
+            user.as_ref()
+                .map(|u| u.password_hash.clone())
+                .unwrap_or_else(|| dummy_hash().to_string()),
+            password,
+        )
+        .await?;
         Ok(if ok { user } else { None })
     }
 
@@ -569,11 +576,7 @@ impl App {
             .await
             .map_err(store)?
             .ok_or(EmailChangeError::WrongPassword)?;
-        let hash = user.password_hash.clone();
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ok = verify_password_off_thread(user.password_hash.clone(), password).await?;
         if !ok {
             return Err(EmailChangeError::WrongPassword);
         }

@@ -1,6 +1,6 @@
 //! Personal data: what a user can download about themselves, and the deletion of an account.
 
-use crate::comptes::verify_password;
+use crate::comptes::verify_password_off_thread;
 use crate::{now, App, AppError};
 use alliances_store::{audit, memberships, tokens, users};
 use serde_json::{json, Value};
@@ -85,11 +85,7 @@ impl App {
             .await
             .map_err(AppError::from)?
             .ok_or(DeleteError::WrongPassword)?;
-        let hash = user.password_hash.clone();
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ok = verify_password_off_thread(user.password_hash.clone(), password).await?;
         if !ok {
             return Err(DeleteError::WrongPassword);
         }

@@ -1246,7 +1246,7 @@ async fn territoires(args: TerritoiresArgs) -> anyhow::Result<()> {
 /// (`App::session` then `App::current_user`) costs, in process and over HTTP.
 mod comptes {
     use super::{load_average, machine, ms, shuffled, utc, verdict, ComptesArgs, Machine, Stats};
-    use alliances_app::comptes::{random_token, verify_password, NewAccount};
+    use alliances_app::comptes::{random_token, token_hash, verify_password, NewAccount};
     use alliances_app::App;
     use anyhow::{anyhow, bail, Context};
     use hdrhistogram::Histogram;
@@ -1502,6 +1502,55 @@ mod comptes {
         user: Histogram<u64>,
         /// Sessions whose `last_seen_at` was written during the run.
         writes: i64,
+        /// The one-query alternative on the same sessions (reads only; empty for the touch path).
+        joined: Histogram<u64>,
+    }
+
+    /// The nearest alternative to the three queries of `session` + `current_user`: the same
+    /// answer in one round trip (the session, its user and the user's roles joined).
+    const SQL_JOINED: &str = "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, \
+         u.id, u.email, u.name, u.email_verified_at, r.role \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN user_roles r ON r.user_id = u.id \
+         WHERE s.id = $1 AND s.expires_at > $2";
+
+    /// One lookup through [`SQL_JOINED`], rows decoded.
+    async fn joined(app: &App, live: &Live) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        let rows = sqlx::query(SQL_JOINED)
+            .bind(token_hash(black_box(&live.cookie)))
+            .bind(alliances_app::now())
+            .fetch_all(app.db.pool())
+            .await?;
+        let first = rows.first().context("a live session was not found")?;
+        let session: (String, i64, i64, i64) = (
+            first.try_get("csrf_token")?,
+            first.try_get("created_at")?,
+            first.try_get("last_seen_at")?,
+            first.try_get("expires_at")?,
+        );
+        let user: (i64, String, String, Option<i64>) = (
+            first.try_get("id")?,
+            first.try_get("email")?,
+            first.try_get("name")?,
+            first.try_get("email_verified_at")?,
+        );
+        let mut roles = Vec::new();
+        for row in &rows {
+            if let Some(role) = row.try_get::<Option<String>, _>("role")? {
+                roles.push(role);
+            }
+        }
+        let elapsed = start.elapsed();
+        if user.0 != live.user_id {
+            bail!(
+                "the session belongs to user {}, not {}",
+                user.0,
+                live.user_id
+            );
+        }
+        black_box((session, user, roles));
+        Ok(elapsed)
     }
 
     /// One lookup as `visiteur::load` does it; returns (session part, whole).
@@ -1537,17 +1586,40 @@ mod comptes {
         pattern: &str,
         n: u32,
     ) -> anyhow::Result<Lookups> {
+        const BLOCK: u32 = 1_000;
         let t = mark_seen_now(app, pattern).await?;
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         for _ in 0..n.clamp(1, 2_000) {
-            lookup(app, &live[rng.below(live.len())]).await?;
+            let l = &live[rng.below(live.len())];
+            lookup(app, l).await?;
+            joined(app, l).await?;
         }
-        let (mut total, mut session, mut user) = (hist(), hist(), hist());
-        for _ in 0..n {
-            let (s, all) = lookup(app, &live[rng.below(live.len())]).await?;
-            record(&mut session, s);
-            record(&mut user, all - s);
-            record(&mut total, all);
+        // Both methods see the same sequence of sessions, in alternating blocks so that the
+        // machine's noise hits them alike.
+        let (mut rng_app, mut rng_joined) =
+            (Rng(0xA076_1D64_78BD_642F), Rng(0xA076_1D64_78BD_642F));
+        let (mut total, mut session, mut user, mut join) = (hist(), hist(), hist(), hist());
+        for block in 0..n.div_ceil(BLOCK) {
+            let len = (n - block * BLOCK).min(BLOCK);
+            let order = if block % 2 == 0 {
+                [false, true]
+            } else {
+                [true, false]
+            };
+            for is_joined in order {
+                for _ in 0..len {
+                    if is_joined {
+                        let l = &live[rng_joined.below(live.len())];
+                        record(&mut join, joined(app, l).await?);
+                    } else {
+                        let l = &live[rng_app.below(live.len())];
+                        let (s, all) = lookup(app, l).await?;
+                        record(&mut session, s);
+                        record(&mut user, all - s);
+                        record(&mut total, all);
+                    }
+                }
+            }
         }
         let writes = touched_since(app, pattern, t).await?;
         Ok(Lookups {
@@ -1555,6 +1627,7 @@ mod comptes {
             session,
             user,
             writes,
+            joined: join,
         })
     }
 
@@ -1599,6 +1672,7 @@ mod comptes {
             session,
             user,
             writes,
+            joined: hist(),
         })
     }
 
@@ -1708,6 +1782,8 @@ mod comptes {
         lookup_read_session: Stats,
         lookup_read_current_user: Stats,
         lookup_read_writes: i64,
+        /// The alternative: one query joining session, user and roles, on the same sessions.
+        lookup_joined: Stats,
         lookup_touch: Stats,
         lookup_touch_session: Stats,
         lookup_touch_current_user: Stats,
@@ -1853,6 +1929,7 @@ mod comptes {
             lookup_read_session: Stats::of(&read.session),
             lookup_read_current_user: Stats::of(&read.user),
             lookup_read_writes: read.writes,
+            lookup_joined: Stats::of(&read.joined),
             lookup_touch: Stats::of(&touch.total),
             lookup_touch_session: Stats::of(&touch.session),
             lookup_touch_current_user: Stats::of(&touch.user),
@@ -2113,7 +2190,7 @@ mod comptes {
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for b in &rep.backends {
             let name = backend_name(b.backend);
-            let rows: [(&str, &Stats, String); 7] = [
+            let rows: [(&str, &Stats, String); 8] = [
                 (
                     "**reads only: `session` + `current_user`**",
                     &b.lookup_read,
@@ -2123,6 +2200,11 @@ mod comptes {
                 (
                     "of which `current_user`",
                     &b.lookup_read_current_user,
+                    String::new(),
+                ),
+                (
+                    "alternative, reads only: one query joining session, user and roles",
+                    &b.lookup_joined,
                     String::new(),
                 ),
                 (
@@ -2149,6 +2231,28 @@ mod comptes {
             for (label, s, writes) in rows {
                 let _ = writeln!(out, "| {label} | {name} | {} | {writes} |", stats_cells(s));
             }
+        }
+
+        let _ = writeln!(
+            out,
+            "\n### Ratios, reads only (`session` + `current_user` ÷ the one-query alternative)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| Backend | p50 ratio | p99 ratio | p50 difference | p99 difference |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+        for b in &rep.backends {
+            let (a, j) = (&b.lookup_read, &b.lookup_joined);
+            let _ = writeln!(
+                out,
+                "| {} | {:.2}× | {:.2}× | {} | {} |",
+                backend_name(b.backend),
+                a.p50_us / j.p50_us,
+                a.p99_us / j.p99_us,
+                diff(a.p50_us - j.p50_us),
+                diff(a.p99_us - j.p99_us)
+            );
         }
 
         let _ = writeln!(
@@ -2187,7 +2291,7 @@ mod comptes {
         );
         let _ = writeln!(
             out,
-            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session(cookie)` (SHA-256 of the cookie, one SELECT) then `App::current_user(id)` (user, then roles: two SELECTs), timed call by call on random sessions among {} live ones after a warm-up. \"Reads only\" is the common case: every session was marked seen just before, so `App::session` does not write (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s first, so that each lookup also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session.",
+            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session(cookie)` (SHA-256 of the cookie, one SELECT) then `App::current_user(id)` (user, then roles: two SELECTs), timed call by call on random sessions among {} live ones after a warm-up. \"Reads only\" is the common case: every session was marked seen just before, so `App::session` does not write (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s first, so that each lookup also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session. The alternative, not what the application does, answers the same in one round trip: `{SQL_JOINED}` (one row per role, none when the user has no role, as here), measured on the same sequence of sessions in blocks of 1,000 alternating with the real path.",
             rep.sessions, TOUCH_AGE_SECS
         );
         let mismatches: Vec<String> = rep

@@ -366,6 +366,34 @@ pub async fn inscription_merci(
 
 // ---------------------------------------------------------------- e-mail verification
 
+/// The page an e-mailed link opens: a button that posts back to the same address (following the
+/// link alone, as mail scanners do, changes nothing), or why the link is no longer valid.
+async fn link_page(
+    state: &AppState,
+    visitor: Visitor,
+    path: &str,
+    token: &str,
+    title_key: &str,
+    text_key: Option<&str>,
+    button_key: &str,
+) -> Result<Response, PageError> {
+    let (visitor, cookie) = with_session(&state.app, visitor).await?;
+    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let res = match state.app.token_usable(token).await {
+        Ok(()) => message(
+            state,
+            &visitor,
+            path,
+            title_key,
+            text_key.map(|k| tr.t(k)).into_iter().collect(),
+            Some((path.to_string(), tr.t(button_key))),
+            vec![],
+        )?,
+        Err(e) => token_refused(state, &visitor, path, e)?,
+    };
+    Ok(with_cookie(res, cookie, state.behind_tls))
+}
+
 fn token_refused(
     state: &AppState,
     visitor: &Visitor,
@@ -397,22 +425,16 @@ pub async fn verification(
     visitor: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let path = format!("/compte/verification/{token}");
-    let (visitor, cookie) = with_session(&state.app, visitor).await?;
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
-    let res = match state.app.token_usable(&token).await {
-        Ok(()) => message(
-            &state,
-            &visitor,
-            &path,
-            "verification-titre",
-            vec![tr.t("verification-texte")],
-            Some((path.clone(), tr.t("verification-bouton"))),
-            vec![],
-        )?,
-        Err(e) => token_refused(&state, &visitor, &path, e)?,
-    };
-    Ok(with_cookie(res, cookie, state.behind_tls))
+    link_page(
+        &state,
+        visitor,
+        &format!("/compte/verification/{token}"),
+        &token,
+        "verification-titre",
+        Some("verification-texte"),
+        "verification-bouton",
+    )
+    .await
 }
 
 pub async fn verification_post(
@@ -1010,22 +1032,16 @@ pub async fn email_confirmation(
     visitor: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let path = format!("/compte/email/confirmation/{token}");
-    let (visitor, cookie) = with_session(&state.app, visitor).await?;
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
-    let res = match state.app.token_usable(&token).await {
-        Ok(()) => message(
-            &state,
-            &visitor,
-            &path,
-            "email-confirmation-titre",
-            vec![],
-            Some((path.clone(), tr.t("email-confirmation-bouton"))),
-            vec![],
-        )?,
-        Err(e) => token_refused(&state, &visitor, &path, e)?,
-    };
-    Ok(with_cookie(res, cookie, state.behind_tls))
+    link_page(
+        &state,
+        visitor,
+        &format!("/compte/email/confirmation/{token}"),
+        &token,
+        "email-confirmation-titre",
+        None,
+        "email-confirmation-bouton",
+    )
+    .await
 }
 
 pub async fn email_confirmation_post(

@@ -34,6 +34,9 @@ pub struct Config {
     pub smtp_timeout_secs: u64,
     /// How often each instance's job worker looks for due jobs when idle (milliseconds).
     pub jobs_poll_ms: u64,
+    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry
+    /// (the one the proxy appended) for rate limits. Never set it without a proxy in front.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +74,8 @@ pub enum ConfigError {
 }
 
 /// The keys a configuration may set, as `ALLIANCES_<KEY>` in the environment.
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
+    "trust_forwarded_for",
     "bind",
     "data_dir",
     "database_url",

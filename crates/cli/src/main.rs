@@ -187,6 +187,7 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             behind_tls: config.behind_tls,
             public_url: config.public_url.clone(),
             outbox,
+            trust_forwarded_for: config.trust_forwarded_for,
         },
     );
     println!("listening on http://{addr}");

@@ -40,6 +40,8 @@ pub struct WebOptions {
     pub public_url: String,
     /// Where e-mails are written when they are not sent (demo): shown to admins.
     pub outbox: Option<std::path::PathBuf>,
+    /// Behind a trusted reverse proxy: client addresses from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for WebOptions {
@@ -48,6 +50,7 @@ impl Default for WebOptions {
             behind_tls: false,
             public_url: "http://127.0.0.1:8080".into(),
             outbox: None,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -63,6 +66,7 @@ pub fn build_router(app: Arc<App>, options: WebOptions) -> Router {
         behind_tls: options.behind_tls,
         public_url: options.public_url,
         outbox: options.outbox,
+        trust_forwarded_for: options.trust_forwarded_for,
     };
     let request_id = HeaderName::from_static("x-request-id");
     router::routes(state.clone())

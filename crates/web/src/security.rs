@@ -70,11 +70,7 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
 /// Rate limit of the JSON API, per client address: 429 with `Retry-After` as problem+json.
 pub async fn api_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/") {
-        let ip = req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_default();
+        let ip = crate::visiteur::client_ip(&req, state.trust_forwarded_for);
         if let Err(secs) = state.app.limiter.hit(
             &format!("api:{ip}"),
             alliances_app::limites::API_PER_IP,

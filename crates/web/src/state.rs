@@ -17,4 +17,6 @@ pub struct AppState {
     pub public_url: String,
     /// The demo outbox folder, when e-mails are written there instead of sent.
     pub outbox: Option<std::path::PathBuf>,
+    /// Take the client's address from `X-Forwarded-For` (behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
 }

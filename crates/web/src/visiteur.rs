@@ -71,15 +71,37 @@ pub fn clear_cookie(behind_tls: bool) -> HeaderValue {
     .expect("static cookie")
 }
 
-/// Loads the visitor for every request except static files and the JSON API (which is
-/// stateless: cookies never authorise API calls).
-pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let ip = req
+/// The client's address: the peer's, or behind a trusted reverse proxy the last
+/// `X-Forwarded-For` entry (the one the proxy appended; earlier ones are the client's to forge).
+pub fn client_ip(req: &Request, trust_forwarded_for: bool) -> IpAddr {
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trust_forwarded_for {
+        return peer;
+    }
+    // Only the entry the proxy appended counts: if it is not an address, fall back to the peer
+    // rather than to an earlier (client-written) entry.
+    let entries: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    entries
+        .last()
+        .and_then(|s| s.trim().parse::<IpAddr>().ok())
+        .unwrap_or(peer)
+}
+
+/// Loads the visitor for every request except static files and the JSON API (which is
+/// stateless: cookies never authorise API calls).
+pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let ip = client_ip(&req, state.trust_forwarded_for);
     let lang = lang_of(req.uri().query(), req.headers());
     let mut session = None;
     if !path.starts_with("/static/") && !path.starts_with("/api/") {
@@ -204,6 +226,33 @@ mod tests {
         ));
         let anonymous = Visitor { session: None, ..v };
         assert!(!csrf_ok(&headers(&[("host", "a.fr")]), &anonymous, ""));
+    }
+
+    #[test]
+    fn client_address_from_the_peer_or_a_trusted_proxy() {
+        let req = |xff: Option<&'static str>| {
+            let mut r = Request::new(axum::body::Body::empty());
+            r.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+            if let Some(v) = xff {
+                r.headers_mut()
+                    .insert("x-forwarded-for", HeaderValue::from_static(v));
+            }
+            r
+        };
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(
+            client_ip(&req(Some("1.2.3.4")), false),
+            proxy,
+            "not trusted: the peer"
+        );
+        assert_eq!(
+            client_ip(&req(Some("6.6.6.6, 1.2.3.4")), true),
+            "1.2.3.4".parse::<IpAddr>().unwrap(),
+            "the entry the proxy appended"
+        );
+        assert_eq!(client_ip(&req(Some("n'importe quoi")), true), proxy);
+        assert_eq!(client_ip(&req(None), true), proxy);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Use cases of Alliances shared by the web server and the CLI: opening the platform (database,
 //! migrations, referential, indexes), the territorial referential, the change feed.
 
+pub mod catalyseurs;
 pub mod comptes;
 pub mod config;
 pub mod donnees;

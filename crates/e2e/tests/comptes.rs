@@ -237,6 +237,7 @@ async fn admin_pages_account_extras_and_privacy_are_accessible() -> Result<()> {
         for page in [
             "/admin",
             "/admin/journal",
+            "/admin/catalyseurs",
             "/admin/courriels",
             "/compte/suppression",
             "/confidentialite",

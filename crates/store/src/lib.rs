@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod memberships;
 pub mod sessions;
 pub mod territoires;
+pub mod territorial_roles;
 pub mod testing;
 pub mod tokens;
 pub mod users;

@@ -65,6 +65,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/admin", get(pages::admin::admin))
         .route("/admin/courriels", get(pages::admin::courriels))
         .route("/admin/journal", get(pages::admin::journal))
+        .route(
+            "/admin/catalyseurs",
+            get(pages::admin::catalyseurs).post(pages::admin::catalyseurs_post),
+        )
         .route("/admin/utilisateurs/{id}/roles", post(pages::admin::role))
         // JSON API
         .route("/api/openapi.json", get(system::openapi))

@@ -1021,3 +1021,100 @@ async fn roles_are_granted_by_admins_only_and_audited() {
     assert_eq!(page.status, 303);
     assert!(!user.get("/compte").await.body.contains("Modérateur"));
 }
+
+#[tokio::test]
+async fn moderators_grant_the_catalyseur_role_on_a_real_territory() {
+    let mut candidate = logged_in("catalyse@asso.fr").await;
+    let csrf = candidate.get("/compte").await.csrf();
+    let grant = |csrf: String, code: &'static str| {
+        vec![
+            ("_csrf".to_string(), csrf),
+            ("action".into(), "attribuer".into()),
+            ("email".into(), "catalyse@asso.fr".into()),
+            ("niveau".into(), "departement".into()),
+            ("code".into(), code.into()),
+        ]
+    };
+    let as_refs = |v: &Vec<(String, String)>| {
+        v.iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let fields = as_refs(&grant(csrf.clone(), "42"));
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        candidate.post("/admin/catalyseurs", &f).await.status,
+        403,
+        "users cannot grant it to themselves"
+    );
+    assert_eq!(candidate.get("/admin/catalyseurs").await.status, 403);
+
+    let app = server().app.clone();
+    let link = server()
+        .rt
+        .spawn(async move {
+            app.create_user_with_role(
+                "moderation@asso.fr",
+                "Modération",
+                Role::Moderateur,
+                "http://alliances.test",
+            )
+            .await
+            .unwrap()
+            .1
+        })
+        .await
+        .unwrap();
+    let mut moderator = Browser::new();
+    moderator
+        .submit(
+            link.trim_start_matches("http://alliances.test"),
+            &[("mot_de_passe", "la modération des contenus")],
+        )
+        .await;
+    moderator
+        .submit(
+            "/compte/connexion",
+            &[
+                ("email", "moderation@asso.fr"),
+                ("mot_de_passe", "la modération des contenus"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        moderator.get("/admin").await.status,
+        403,
+        "moderators do not administer"
+    );
+    let page = moderator.get("/admin/catalyseurs").await;
+    assert_eq!(page.status, 200);
+    let csrf = page.csrf();
+    let unknown = as_refs(&grant(csrf.clone(), "99"));
+    let f: Vec<(&str, &str)> = unknown
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let page = moderator.post("/admin/catalyseurs", &f).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("territoire inconnu"));
+    let good = as_refs(&grant(csrf, "42"));
+    let f: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let page = moderator.post("/admin/catalyseurs", &f).await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/admin/catalyseurs"))
+    );
+    assert!(moderator
+        .get("/admin/catalyseurs")
+        .await
+        .body
+        .contains("catalyse@asso.fr"));
+    let account = candidate.get("/compte").await.body;
+    assert!(
+        account.contains("Catalyseur de")
+            && account.contains("href=\"/territoires/departement/42\"")
+    );
+}

@@ -6,9 +6,11 @@ use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 use crate::visiteur::csrf_ok;
 use crate::visiteur::Visitor;
+use alliances_app::catalyseurs::CatalyseurError;
 use alliances_app::comptes::RoleError;
 use alliances_app::politique::{can, Action};
 use alliances_domain::comptes::Role;
+use alliances_domain::territoires::Niveau;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -237,4 +239,109 @@ pub async fn courriels(
         intro,
         courriels,
     })
+}
+
+pub struct LigneCatalyseur {
+    pub email: String,
+    pub territoire: String,
+    pub href: String,
+    pub niveau: &'static str,
+    pub code: String,
+    pub retirer: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalyseurs.html")]
+struct CatalyseursPage {
+    layout: Layout,
+    erreur: Option<String>,
+    niveaux: Vec<(&'static str, String)>,
+    catalyseurs: Vec<LigneCatalyseur>,
+}
+
+async fn catalyseurs_page(
+    state: &AppState,
+    visitor: &Visitor,
+    erreur: Option<String>,
+) -> Result<Response, PageError> {
+    let list = match state.app.catalyseurs(visitor.user()).await {
+        Ok(l) => l,
+        Err(CatalyseurError::App(e)) => return Err(e.into()),
+        Err(_) => return Err(PageError::Forbidden),
+    };
+    let l = admin_layout(
+        state,
+        visitor,
+        "/admin/catalyseurs",
+        "catalyseurs-titre",
+        false,
+    );
+    let niveaux = Niveau::ALL
+        .iter()
+        .map(|n| (n.slug(), l.t(&format!("niveau-{}", n.slug()))))
+        .collect();
+    let catalyseurs = list
+        .into_iter()
+        .map(|c| LigneCatalyseur {
+            retirer: l.tr.ta(
+                "catalyseurs-retirer",
+                &[("email", &c.email), ("territoire", &c.territoire)],
+            ),
+            href: format!("/territoires/{}/{}", c.niveau.slug(), c.code),
+            niveau: c.niveau.slug(),
+            email: c.email,
+            territoire: c.territoire,
+            code: c.code,
+        })
+        .collect();
+    let has_error = erreur.is_some();
+    let mut res = render(&CatalyseursPage {
+        layout: l,
+        erreur,
+        niveaux,
+        catalyseurs,
+    })?;
+    if has_error {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// `/admin/catalyseurs`: moderators grant and withdraw the per-territory catalyseur role.
+pub async fn catalyseurs(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    catalyseurs_page(&state, &visitor, None).await
+}
+
+pub async fn catalyseurs_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    if !csrf_ok(&headers, &visitor, get("_csrf")) {
+        return Err(PageError::Forbidden);
+    }
+    let Some(actor) = visitor.user() else {
+        return Err(PageError::Forbidden);
+    };
+    let niveau = Niveau::from_slug(get("niveau")).ok_or(PageError::BadRequest)?;
+    let grant = match get("action") {
+        "attribuer" => true,
+        "retirer" => false,
+        _ => return Err(PageError::BadRequest),
+    };
+    match state
+        .app
+        .set_catalyseur(actor, get("email"), niveau, get("code"), grant)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/catalyseurs").into_response()),
+        Err(CatalyseurError::Forbidden) => Err(PageError::Forbidden),
+        Err(CatalyseurError::App(e)) => Err(e.into()),
+        Err(e) => catalyseurs_page(&state, &visitor, Some(e.to_string())).await,
+    }
 }

@@ -74,6 +74,8 @@ struct ComptePage {
     statut_email: String,
     roles: String,
     jetons: Vec<JetonLigne>,
+    catalyseur_de: Vec<(String, String)>,
+    moderateur: bool,
 }
 
 #[derive(Template)]
@@ -617,6 +619,19 @@ pub async fn compte(
             roles.join(", ")
         },
         jetons,
+        catalyseur_de: state
+            .app
+            .catalyseur_of(user)
+            .await?
+            .into_iter()
+            .map(|c| {
+                (
+                    c.territoire,
+                    format!("/territoires/{}/{}", c.niveau.slug(), c.code),
+                )
+            })
+            .collect(),
+        moderateur: can(Some(user), Action::Moderer),
         layout: l,
     };
     render(&page)

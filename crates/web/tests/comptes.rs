@@ -157,7 +157,11 @@ impl Browser {
 /// The e-mails queued for `to` and not yet read, through the job queue as a worker sees it.
 /// Tests run concurrently: e-mails drained for other recipients wait in a shared mailbox.
 async fn emails_to(to: &str) -> Vec<OutgoingEmail> {
-    static MAILBOX: std::sync::Mutex<Vec<OutgoingEmail>> = std::sync::Mutex::new(Vec::new());
+    // Held across the drain, so that an e-mail claimed by one test always reaches the shared
+    // mailbox before another test looks into it.
+    static MAILBOX: tokio::sync::Mutex<Vec<OutgoingEmail>> =
+        tokio::sync::Mutex::const_new(Vec::new());
+    let mut mailbox = MAILBOX.lock().await;
     let app = server().app.clone();
     let drained = server()
         .rt
@@ -176,7 +180,6 @@ async fn emails_to(to: &str) -> Vec<OutgoingEmail> {
         })
         .await
         .unwrap();
-    let mut mailbox = MAILBOX.lock().unwrap();
     mailbox.extend(drained);
     let (mine, others): (Vec<_>, Vec<_>) = mailbox.drain(..).partition(|m| m.to == to);
     *mailbox = others;

@@ -297,6 +297,37 @@ impl App {
         Ok(Some(s))
     }
 
+    /// The live session of a cookie with its user (one query), its idle expiry moved forward
+    /// at most once a minute. This is what every page request with a cookie pays.
+    pub async fn session_with_user(
+        &self,
+        cookie: &str,
+    ) -> Result<Option<(sessions::SessionRecord, Option<CurrentUser>)>, AppError> {
+        let t = now();
+        let id = token_hash(cookie);
+        let Some((mut s, user)) = sessions::get_with_user(&self.db, &id, t).await? else {
+            return Ok(None);
+        };
+        if t - s.last_seen_at >= 60 {
+            let expires = (t + SESSION_IDLE_SECS).min(s.created_at + SESSION_ABSOLUTE_SECS);
+            sessions::touch(&self.db, &id, t, expires).await?;
+            s.last_seen_at = t;
+            s.expires_at = expires;
+        }
+        let user = user.map(|u| CurrentUser {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            verified: u.verified,
+            roles: u
+                .roles
+                .iter()
+                .filter_map(|r| alliances_domain::comptes::Role::from_slug(r))
+                .collect(),
+        });
+        Ok(Some((s, user)))
+    }
+
     pub async fn close_session(&self, cookie: &str) -> Result<(), AppError> {
         Ok(sessions::delete(&self.db, &token_hash(cookie)).await?)
     }

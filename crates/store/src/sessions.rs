@@ -84,3 +84,68 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, StoreError> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// The user fields a request needs, read with the session in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub verified: bool,
+    pub roles: Vec<String>,
+}
+
+/// The live session with its user and roles, in one query (one row per role): this runs on
+/// every page request that carries a session cookie.
+pub async fn get_with_user(
+    db: &Db,
+    id: &str,
+    now: i64,
+) -> Result<Option<(SessionRecord, Option<SessionUser>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.id AS id, s.user_id AS user_id, s.csrf_token AS csrf_token, s.data AS data, s.created_at AS created_at, \
+                s.last_seen_at AS last_seen_at, s.expires_at AS expires_at, \
+                u.email AS email, u.name AS name, u.email_verified_at AS email_verified_at, r.role AS role \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN user_roles r ON r.user_id = u.id \
+         WHERE s.id = $1 AND s.expires_at > $2 ORDER BY r.role",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let session = SessionRecord {
+        id: first.try_get("id")?,
+        user_id: first.try_get("user_id")?,
+        csrf_token: first.try_get("csrf_token")?,
+        data: first.try_get("data")?,
+        created_at: first.try_get("created_at")?,
+        last_seen_at: first.try_get("last_seen_at")?,
+        expires_at: first.try_get("expires_at")?,
+    };
+    let email: Option<String> = first.try_get("email")?;
+    let user = match (session.user_id, email) {
+        (Some(uid), Some(email)) => {
+            let roles = rows
+                .iter()
+                .map(|r| r.try_get::<Option<String>, _>("role"))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            Some(SessionUser {
+                id: uid,
+                email,
+                name: first.try_get("name")?,
+                verified: first
+                    .try_get::<Option<i64>, _>("email_verified_at")?
+                    .is_some(),
+                roles,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some((session, user)))
+}

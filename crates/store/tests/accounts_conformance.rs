@@ -379,3 +379,60 @@ async fn audit_entries_and_memberships() {
         "b is gone: a is now sole owner of 8"
     );
 }
+
+#[tokio::test]
+async fn a_session_is_read_with_its_user_and_roles_in_one_query() {
+    use alliances_store::sessions;
+    let t = fresh().await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    let a = users::insert(&mut conn, "s@q.fr", "S", "h", 0)
+        .await
+        .unwrap();
+    users::grant_role(&t.db, a, "moderateur").await.unwrap();
+    users::grant_role(&t.db, a, "admin").await.unwrap();
+    let rec = |id: &str, user_id| sessions::SessionRecord {
+        id: id.into(),
+        user_id,
+        csrf_token: "c".into(),
+        data: "{}".into(),
+        created_at: 0,
+        last_seen_at: 0,
+        expires_at: 100,
+    };
+    sessions::insert(&t.db, &rec("with-user", Some(a)))
+        .await
+        .unwrap();
+    sessions::insert(&t.db, &rec("anonymous", None))
+        .await
+        .unwrap();
+    let (s, u) = sessions::get_with_user(&t.db, "with-user", 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s, rec("with-user", Some(a)));
+    let u = u.unwrap();
+    assert_eq!(
+        (u.email.as_str(), u.verified, u.roles.clone()),
+        (
+            "s@q.fr",
+            false,
+            vec!["admin".to_string(), "moderateur".to_string()]
+        )
+    );
+    let (_, none) = sessions::get_with_user(&t.db, "anonymous", 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(none, None);
+    assert!(
+        sessions::get_with_user(&t.db, "with-user", 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(sessions::get_with_user(&t.db, "nope", 10)
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -106,17 +106,13 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     let mut session = None;
     if !path.starts_with("/static/") && !path.starts_with("/api/") {
         if let Some(cookie) = session_cookie(req.headers()) {
-            match state.app.session(&cookie).await {
-                Ok(Some(s)) => {
-                    let user = match s.user_id {
-                        Some(id) => state.app.current_user(id).await.ok().flatten(),
-                        None => None,
-                    };
+            match state.app.session_with_user(&cookie).await {
+                Ok(Some((s, user))) => {
                     session = Some(SessionView {
                         cookie,
                         csrf: s.csrf_token,
                         user,
-                    });
+                    })
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "session lookup failed"),

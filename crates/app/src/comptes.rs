@@ -287,13 +287,7 @@ impl App {
         let Some(mut s) = sessions::get(&self.db, &id, t).await? else {
             return Ok(None);
         };
-        let expires = (t + SESSION_IDLE_SECS).min(s.created_at + SESSION_ABSOLUTE_SECS);
-        // Write at most once a minute per session: reads stay reads.
-        if t - s.last_seen_at >= 60 {
-            sessions::touch(&self.db, &id, t, expires).await?;
-            s.last_seen_at = t;
-            s.expires_at = expires;
-        }
+        self.keep_alive(&id, &mut s, t).await?;
         Ok(Some(s))
     }
 
@@ -308,12 +302,7 @@ impl App {
         let Some((mut s, user)) = sessions::get_with_user(&self.db, &id, t).await? else {
             return Ok(None);
         };
-        if t - s.last_seen_at >= 60 {
-            let expires = (t + SESSION_IDLE_SECS).min(s.created_at + SESSION_ABSOLUTE_SECS);
-            sessions::touch(&self.db, &id, t, expires).await?;
-            s.last_seen_at = t;
-            s.expires_at = expires;
-        }
+        self.keep_alive(&id, &mut s, t).await?;
         let user = user.map(|u| CurrentUser {
             id: u.id,
             email: u.email,
@@ -326,6 +315,23 @@ impl App {
                 .collect(),
         });
         Ok(Some((s, user)))
+    }
+
+    /// Moves a live session's idle expiry forward (never past the absolute one), writing at most
+    /// once a minute per session so that most requests only read.
+    async fn keep_alive(
+        &self,
+        id: &str,
+        s: &mut sessions::SessionRecord,
+        t: i64,
+    ) -> Result<(), AppError> {
+        if t - s.last_seen_at >= 60 {
+            let expires = (t + SESSION_IDLE_SECS).min(s.created_at + SESSION_ABSOLUTE_SECS);
+            sessions::touch(&self.db, id, t, expires).await?;
+            s.last_seen_at = t;
+            s.expires_at = expires;
+        }
+        Ok(())
     }
 
     pub async fn close_session(&self, cookie: &str) -> Result<(), AppError> {

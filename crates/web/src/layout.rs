@@ -73,7 +73,7 @@ impl Layout {
         section: &'static str,
         title: String,
     ) -> Self {
-        let tr = Tr::new(state.i18n.clone(), visitor.lang);
+        let tr = state.tr(visitor.lang);
         let territoires = state.app.territoires();
         let src = &territoires.referentiel.source;
         let footer_data = tr.ta(

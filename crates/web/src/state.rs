@@ -20,3 +20,10 @@ pub struct AppState {
     /// Take the client's address from `X-Forwarded-For` (behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
 }
+
+impl AppState {
+    /// A translator for the visitor's language.
+    pub fn tr(&self, lang: crate::i18n::Lang) -> crate::i18n::Tr {
+        crate::i18n::Tr::new(self.i18n.clone(), lang)
+    }
+}

@@ -354,7 +354,7 @@ pub async fn inscription_merci(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, PageError> {
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     message(
         &state,
         &visitor,
@@ -380,7 +380,7 @@ async fn link_page(
     button_key: &str,
 ) -> Result<Response, PageError> {
     let (visitor, cookie) = with_session(&state.app, visitor).await?;
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     let res = match state.app.token_usable(token).await {
         Ok(()) => message(
             state,
@@ -448,7 +448,7 @@ pub async fn verification_post(
 ) -> Result<Response, PageError> {
     check_form(&headers, &visitor, &f)?;
     let path = format!("/compte/verification/{token}");
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     match state.app.verify_email(&token).await {
         Ok(_) => message(
             &state,
@@ -532,7 +532,7 @@ pub async fn connexion_post(
             state.behind_tls,
         )),
         Err(LoginError::Invalid) => {
-            let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+            let tr = state.tr(visitor.lang);
             login_form(
                 &state,
                 &visitor,
@@ -650,7 +650,7 @@ pub async fn jeton_creer(
     };
     let scope =
         alliances_app::jetons::Scope::parse(field(&f, "portee")).ok_or(PageError::BadRequest)?;
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     let back = vec![(tr.t("retour-compte"), "/compte".to_string())];
     match state
         .app
@@ -782,7 +782,7 @@ pub async fn suppression_post(
                 session: None,
                 ..visitor.clone()
             };
-            let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+            let tr = state.tr(visitor.lang);
             let mut res = message(
                 &state,
                 &anonymous,
@@ -890,7 +890,7 @@ pub async fn oubli_post(
             .request_password_reset(&email, &state.public_url)
             .await?;
     }
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     message(
         &state,
         &visitor,
@@ -936,7 +936,7 @@ pub async fn reinitialisation_post(
 ) -> Result<Response, PageError> {
     check_form(&headers, &visitor, &f)?;
     let path = format!("/compte/reinitialisation/{token}");
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     match state
         .app
         .reset_password(&token, field(&f, "mot_de_passe"))
@@ -999,7 +999,7 @@ pub async fn email_post(
     let Some(user) = visitor.user() else {
         return Err(PageError::Forbidden);
     };
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     let again = |champ: &'static str, message: String| {
         form_page(
             &state,
@@ -1068,7 +1068,7 @@ pub async fn email_confirmation_post(
 ) -> Result<Response, PageError> {
     check_form(&headers, &visitor, &f)?;
     let path = format!("/compte/email/confirmation/{token}");
-    let tr = crate::i18n::Tr::new(state.i18n.clone(), visitor.lang);
+    let tr = state.tr(visitor.lang);
     match state.app.confirm_email_change(&token).await {
         Ok(_) => message(
             &state,

@@ -4,7 +4,7 @@
 //! lane). Session cookies and e-mail tokens are 256-bit random values; the database keeps only
 //! their SHA-256, so a leaked table grants nothing.
 
-use crate::{now, App, AppError};
+use crate::{now, sessions_cache, App, AppError};
 use alliances_domain::comptes::{check_password, Email, EmailError, PasswordError};
 use alliances_store::{jobs, sessions, users, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -220,6 +220,9 @@ impl App {
         users::set_email_verified(&mut tx, record.user_id, t)
             .await
             .map_err(|e| TokenError::App(store(e)))?;
+        sessions_cache::record_change(&mut tx, record.user_id, t)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
         audit_user(
             &mut tx,
             Some(record.user_id),
@@ -234,6 +237,7 @@ impl App {
         tx.commit()
             .await
             .map_err(|e| TokenError::App(store(e.into())))?;
+        self.sessions_changed(record.user_id);
         Ok(record.user_id)
     }
 
@@ -287,12 +291,47 @@ impl App {
         let Some(mut s) = sessions::get(&self.db, &id, t).await? else {
             return Ok(None);
         };
-        self.keep_alive(&id, &mut s, t).await?;
+        if !self.keep_alive(&id, &mut s, t).await? {
+            return Ok(None);
+        }
         Ok(Some(s))
     }
 
-    /// The live session of a cookie with its user (one query), its idle expiry moved forward
-    /// at most once a minute. This is what every page request with a cookie pays.
+    /// The live session of a cookie with its user, as a page request needs it: from this
+    /// instance's [`crate::sessions_cache`] when it holds the session, else in one query (then
+    /// cached). The idle expiry moves forward at most once a minute, as in [`Self::session`].
+    /// This is what every page request with a cookie pays.
+    pub async fn session_for_request(
+        &self,
+        cookie: &str,
+    ) -> Result<Option<(sessions::SessionRecord, Option<CurrentUser>)>, AppError> {
+        let t = now();
+        let id = token_hash(cookie);
+        let (mut s, user) = match self.session_cache.get(&id, t) {
+            Some(hit) => (*hit).clone(),
+            None => {
+                let ticket = self.session_cache.ticket();
+                let Some((s, user)) = sessions::get_with_user(&self.db, &id, t).await? else {
+                    return Ok(None);
+                };
+                let resolved = (s, user.map(current_user_of));
+                self.session_cache.insert(ticket, resolved.clone(), t);
+                resolved
+            }
+        };
+        let seen = s.last_seen_at;
+        if !self.keep_alive(&id, &mut s, t).await? {
+            self.session_cache.invalidate_session(&id);
+            return Ok(None);
+        }
+        if s.last_seen_at != seen {
+            self.session_cache.seen(&id, s.last_seen_at, s.expires_at);
+        }
+        Ok(Some((s, user)))
+    }
+
+    /// The live session of a cookie with its user, always from the database (one query), its
+    /// idle expiry moved forward at most once a minute. Requests use [`Self::session_for_request`].
     pub async fn session_with_user(
         &self,
         cookie: &str,
@@ -302,40 +341,76 @@ impl App {
         let Some((mut s, user)) = sessions::get_with_user(&self.db, &id, t).await? else {
             return Ok(None);
         };
-        self.keep_alive(&id, &mut s, t).await?;
-        let user = user.map(|u| CurrentUser {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            verified: u.verified,
-            roles: u
-                .roles
-                .iter()
-                .filter_map(|r| alliances_domain::comptes::Role::from_slug(r))
-                .collect(),
-        });
-        Ok(Some((s, user)))
+        if !self.keep_alive(&id, &mut s, t).await? {
+            return Ok(None);
+        }
+        Ok(Some((s, user.map(current_user_of))))
     }
 
     /// Moves a live session's idle expiry forward (never past the absolute one), writing at most
-    /// once a minute per session so that most requests only read.
+    /// once a minute per session so that most requests only read. False when the write finds
+    /// the session gone (closed meanwhile).
     async fn keep_alive(
         &self,
         id: &str,
         s: &mut sessions::SessionRecord,
         t: i64,
-    ) -> Result<(), AppError> {
+    ) -> Result<bool, AppError> {
         if t - s.last_seen_at >= 60 {
             let expires = (t + SESSION_IDLE_SECS).min(s.created_at + SESSION_ABSOLUTE_SECS);
-            sessions::touch(&self.db, id, t, expires).await?;
+            if !sessions::touch(&self.db, id, t, expires).await? {
+                return Ok(false);
+            }
             s.last_seen_at = t;
             s.expires_at = expires;
+        }
+        Ok(true)
+    }
+
+    /// Log-out: deletes the session, forgets it here, and tells the other instances through
+    /// the change feed to forget the user's cached sessions.
+    pub async fn close_session(&self, cookie: &str) -> Result<(), AppError> {
+        let id = token_hash(cookie);
+        let user_id = sessions::get(&self.db, &id, now())
+            .await?
+            .and_then(|s| s.user_id);
+        sessions::delete(&self.db, &id).await?;
+        self.session_cache.invalidate_session(&id);
+        if let Some(user_id) = user_id {
+            // After the delete: another instance refreshing before it would cache the session
+            // again. Should this write fail, the cache's TTL bounds how long they serve it.
+            let recorded = async {
+                let mut tx = self.db.pool().begin().await.map_err(StoreError::from)?;
+                sessions_cache::record_change(&mut tx, user_id, now()).await?;
+                tx.commit().await.map_err(StoreError::from)
+            }
+            .await;
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "log-out: the change-feed row was not written");
+            }
         }
         Ok(())
     }
 
-    pub async fn close_session(&self, cookie: &str) -> Result<(), AppError> {
-        Ok(sessions::delete(&self.db, &token_hash(cookie)).await?)
+    /// After a committed change to a user's sessions, e-mail or roles: this instance's cached
+    /// sessions of the user go (the change-feed row written in the transaction tells the others).
+    fn sessions_changed(&self, user_id: i64) {
+        self.session_cache.invalidate_user(user_id);
+    }
+}
+
+/// What a page sees of the user of a session.
+fn current_user_of(u: sessions::SessionUser) -> CurrentUser {
+    CurrentUser {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        verified: u.verified,
+        roles: u
+            .roles
+            .iter()
+            .filter_map(|r| alliances_domain::comptes::Role::from_slug(r))
+            .collect(),
     }
 }
 
@@ -579,6 +654,9 @@ impl App {
         users::delete_sessions_of(&mut tx, user.id)
             .await
             .map_err(|e| TokenError::App(store(e)))?;
+        sessions_cache::record_change(&mut tx, user.id, t)
+            .await
+            .map_err(|e| TokenError::App(store(e)))?;
         audit_user(
             &mut tx,
             Some(user.id),
@@ -593,6 +671,7 @@ impl App {
         tx.commit()
             .await
             .map_err(|e| TokenError::App(store(e.into())))?;
+        self.sessions_changed(user.id);
         users::clear_login_failures(&self.db, &user.email)
             .await
             .map_err(|e| TokenError::App(store(e)))?;
@@ -689,6 +768,9 @@ impl App {
                 users::UserError::EmailTaken => EmailChangeError::EmailTaken,
                 users::UserError::Store(s) => EmailChangeError::App(store(s)),
             })?;
+        sessions_cache::record_change(&mut tx, record.user_id, t)
+            .await
+            .map_err(store)?;
         let after = serde_json::json!({"email": new_email}).to_string();
         audit_user(
             &mut tx,
@@ -701,6 +783,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(|e| store(e.into()))?;
+        self.sessions_changed(record.user_id);
         Ok(record.user_id)
     }
 
@@ -758,7 +841,12 @@ impl App {
                 serde_json::json!({"role": role.slug(), "par": "ligne de commande"}).to_string();
             audit_user(&mut tx, None, "role.attribution", id, None, Some(&after), t).await?;
         }
+        // Run from the command line, next to running servers: they learn it from the feed.
+        sessions_cache::record_change(&mut tx, id, t)
+            .await
+            .map_err(store)?;
         tx.commit().await.map_err(|e| store(e.into()))?;
+        self.sessions_changed(id);
         Ok((
             id,
             format!(
@@ -890,8 +978,14 @@ impl App {
                 t,
             )
             .await?;
+            sessions_cache::record_change(&mut tx, user_id, t)
+                .await
+                .map_err(store)?;
         }
         tx.commit().await.map_err(|e| store(e.into()))?;
+        if changed {
+            self.sessions_changed(user_id);
+        }
         Ok(changed)
     }
 

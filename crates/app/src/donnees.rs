@@ -105,6 +105,9 @@ impl App {
         users::delete(&mut tx, user_id)
             .await
             .map_err(AppError::from)?;
+        crate::sessions_cache::record_change(&mut tx, user_id, t)
+            .await
+            .map_err(AppError::from)?;
         audit::record(
             &mut tx,
             &audit::NewEntry {
@@ -121,6 +124,7 @@ impl App {
         .await
         .map_err(AppError::from)?;
         tx.commit().await.map_err(|e| AppError::Store(e.into()))?;
+        self.session_cache.invalidate_user(user_id);
         Ok(())
     }
 }

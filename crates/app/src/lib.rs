@@ -1,6 +1,7 @@
 //! Use cases of Alliances shared by the web server and the CLI: opening the platform (database,
 //! migrations, referential, indexes), the territorial referential, the change feed.
 
+pub mod annuaire;
 pub mod catalyseurs;
 pub mod comptes;
 pub mod config;
@@ -9,7 +10,9 @@ pub mod geo;
 pub mod jetons;
 pub mod limites;
 pub mod mail;
+pub mod moderation;
 pub mod politique;
+pub mod sessions_cache;
 mod territoires;
 pub mod worker;
 
@@ -49,6 +52,13 @@ pub struct App {
     applied_seq: AtomicI64,
     /// Per-instance rate limits (sign-up, login, reset, API).
     pub limiter: limites::RateLimiter,
+    /// Per-instance cache of resolved sessions, invalidated by the account use cases and the
+    /// change feed.
+    pub session_cache: sessions_cache::SessionCache,
+    /// Full-text and faceted search over the organisations (tantivy), kept fresh by the change
+    /// feed.
+    pub organisations: alliances_search::organisations::OrgIndex,
+    refresh_lock: tokio::sync::Mutex<()>,
 }
 
 impl App {
@@ -65,11 +75,17 @@ impl App {
         }
         let seq = changes::last_seq(&db).await?;
         let territoires = Territoires::load(&db).await?;
+        let organisations = annuaire::index::build(&db, &territoires.referentiel)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(Arc::new(App {
             db,
             territoires: ArcSwap::from_pointee(territoires),
             applied_seq: AtomicI64::new(seq),
             limiter: limites::RateLimiter::default(),
+            session_cache: sessions_cache::SessionCache::default(),
+            organisations,
+            refresh_lock: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -93,15 +109,43 @@ impl App {
     /// Applies the changes written since the last call (by this or another instance) to the
     /// in-memory indexes; returns how many changes were read.
     pub async fn refresh(&self) -> Result<usize, AppError> {
+        // One refresh at a time: the feed is applied in order.
+        let _serial = self.refresh_lock.lock().await;
+        self.session_cache.purge(now());
         let after = self.applied_seq.load(Ordering::Acquire);
         let batch = changes::since(&self.db, after, 1000).await?;
         let Some(last) = batch.last().map(|c| c.seq) else {
             return Ok(0);
         };
+        self.session_cache.apply_changes(&batch);
         if batch.iter().any(|c| c.entity == "referentiel") {
             let fresh = Territoires::load(&self.db).await?;
             self.territoires.store(Arc::new(fresh));
             tracing::info!("referential reloaded after change {last}");
+            // Territory terms of every organisation depend on the referential.
+            let docs = annuaire::index::all_docs(&self.db, &self.territoires().referentiel).await?;
+            self.organisations
+                .rebuild(docs.into_iter())
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        } else {
+            let mut ids: Vec<i64> = batch
+                .iter()
+                .filter(|c| c.entity == annuaire::ENTITE)
+                .filter_map(|c| c.entity_id.parse().ok())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if !ids.is_empty() {
+                self.reindex_organisations(&ids).await?;
+            }
+            // Imports announce a whole batch as one id range `first-last`.
+            for c in batch.iter().filter(|c| c.entity == annuaire::ENTITE_LOT) {
+                if let Some((a, b)) = c.entity_id.split_once('-') {
+                    if let (Ok(a), Ok(b)) = (a.parse::<i64>(), b.parse::<i64>()) {
+                        self.reindex_organisation_range(a, b).await?;
+                    }
+                }
+            }
         }
         self.applied_seq.store(last, Ordering::Release);
         Ok(batch.len())

@@ -27,6 +27,11 @@ pub const RESET_PER_EMAIL: Limit = Limit {
     max: 3,
     window_secs: 3600,
 };
+/// Contact-like forms: reports, claims, contact requests.
+pub const CONTACT_PER_IP: Limit = Limit {
+    max: 20,
+    window_secs: 3600,
+};
 pub const API_PER_IP: Limit = Limit {
     max: 1200,
     window_secs: 60,

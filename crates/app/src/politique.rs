@@ -13,8 +13,68 @@ pub enum Action {
     Administrer,
     /// Grant or withdraw platform roles.
     AttribuerRoles,
-    /// Handle reported content.
+    /// Handle reported content, duplicates, claims.
     Moderer,
+    /// Import files into the annuaire.
+    Importer,
+    /// Create an organisation (its creator becomes its owner).
+    CreerOrganisation,
+    /// Edit an organisation's profile, offers and needs.
+    ModifierOrganisation,
+    /// Invite and remove members, see the organisation's audit trail.
+    GererOrganisation,
+    /// See the private contacts of an organisation.
+    VoirContactsPrives,
+    /// Ask to manage an imported organisation.
+    Revendiquer,
+}
+
+/// A user's role in one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleOrganisation {
+    Proprietaire,
+    Editeur,
+}
+
+impl RoleOrganisation {
+    pub fn slug(self) -> &'static str {
+        match self {
+            RoleOrganisation::Proprietaire => "proprietaire",
+            RoleOrganisation::Editeur => "editeur",
+        }
+    }
+    pub fn from_slug(s: &str) -> Option<Self> {
+        match s {
+            "proprietaire" => Some(RoleOrganisation::Proprietaire),
+            "editeur" => Some(RoleOrganisation::Editeur),
+            _ => None,
+        }
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            RoleOrganisation::Proprietaire => "propriétaire",
+            RoleOrganisation::Editeur => "éditeur",
+        }
+    }
+}
+
+/// Whether `actor` may perform `action` on an organisation where they hold `role` (None: not a
+/// member). Platform moderators and admins act on every organisation.
+pub fn can_on_organisation(
+    actor: Option<&CurrentUser>,
+    role: Option<RoleOrganisation>,
+    action: Action,
+) -> bool {
+    let Some(user) = actor else { return false };
+    let staff = user.roles.contains(&Role::Admin) || user.roles.contains(&Role::Moderateur);
+    match action {
+        Action::ModifierOrganisation | Action::VoirContactsPrives => staff || role.is_some(),
+        Action::GererOrganisation => {
+            user.roles.contains(&Role::Admin) || role == Some(RoleOrganisation::Proprietaire)
+        }
+        Action::Revendiquer => user.verified && role.is_none(),
+        other => can(actor, other),
+    }
 }
 
 /// Whether `actor` (None: an anonymous visitor) may perform `action`.
@@ -25,6 +85,12 @@ pub fn can(actor: Option<&CurrentUser>, action: Action) -> bool {
         Action::VoirSonCompte => true,
         Action::Administrer | Action::AttribuerRoles => has(Role::Admin),
         Action::Moderer => has(Role::Admin) || has(Role::Moderateur),
+        Action::Importer => has(Role::Admin),
+        Action::CreerOrganisation | Action::Revendiquer => user.verified,
+        // Need the organisation: see `can_on_organisation`.
+        Action::ModifierOrganisation | Action::GererOrganisation | Action::VoirContactsPrives => {
+            has(Role::Admin) || has(Role::Moderateur)
+        }
     }
 }
 
@@ -40,6 +106,31 @@ mod tests {
             verified: true,
             roles: roles.to_vec(),
         }
+    }
+
+    #[test]
+    fn organisation_rules() {
+        let member = user(&[]);
+        let owner = Some(RoleOrganisation::Proprietaire);
+        let editor = Some(RoleOrganisation::Editeur);
+        use Action::*;
+        assert!(can_on_organisation(Some(&member), editor, ModifierOrganisation));
+        assert!(!can_on_organisation(Some(&member), editor, GererOrganisation));
+        assert!(can_on_organisation(Some(&member), owner, GererOrganisation));
+        // A member of another organisation has no role here.
+        assert!(!can_on_organisation(Some(&member), None, ModifierOrganisation));
+        assert!(!can_on_organisation(Some(&member), None, VoirContactsPrives));
+        assert!(!can_on_organisation(None, owner, ModifierOrganisation));
+        let moderator = user(&[Role::Moderateur]);
+        assert!(can_on_organisation(Some(&moderator), None, ModifierOrganisation));
+        assert!(!can_on_organisation(Some(&moderator), None, GererOrganisation));
+        assert!(can_on_organisation(Some(&member), None, Revendiquer));
+        assert!(!can_on_organisation(Some(&member), owner, Revendiquer));
+        assert!(can(Some(&member), CreerOrganisation));
+        let mut unverified = user(&[]);
+        unverified.verified = false;
+        assert!(!can(Some(&unverified), CreerOrganisation));
+        assert!(!can(Some(&moderator), Importer));
     }
 
     #[test]

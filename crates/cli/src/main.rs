@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 bad input or failure (the message says what), 2 usage error.
 
 mod bench;
+mod bench_annuaire_io;
 
 use alliances_app::config::{Config, LogFormat};
 use alliances_app::{geo, App};
@@ -64,6 +65,19 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    // --- annuaire: import and export (see the block "Annuaire: import and export" below) ---
+    /// Imports into the annuaire: the RNA "waldec" export, a SIRENE establishments subset, any
+    /// CSV with a mapping file. Streamed, every row validated, resumable, idempotent.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Open data exports of the annuaire (public fields only, with their licence).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    // --- end annuaire ---
     /// Benchmarks (results go to BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -159,10 +173,16 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let app = open(&config).await?;
     if demo {
         // The demonstration content grows with each module; the referential is real data, loaded
-        // by `open` above. Nothing else is demo content yet.
+        // by `open` above; the annuaire's organisations are fictional and labelled as such.
+        let loaded = app
+            .charger_demo_annuaire(alliances_app::annuaire::demo::DEMO_ORGANISATIONS)
+            .await
+            .context("demo content: annuaire")?;
         tracing::info!(
-            "demo content: territorial referential ({} territories)",
-            app.territoires().referentiel.len()
+            "demo content: territorial referential ({} territories), {} fictional organisations loaded now ({} in the index)",
+            app.territoires().referentiel.len(),
+            loaded,
+            app.organisations.len()
         );
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
@@ -298,9 +318,314 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("to choose its password, open within 48 hours: {link}");
             Ok(())
         }
+        Command::Import { command } => import_command(command).await,
+        Command::Export { command } => export_command(command).await,
         Command::Bench { command } => bench::run(command).await,
     }
 }
+
+// === Annuaire: import and export ==============================================================
+// `alliances import rna|sirene|csv FILE`, `alliances export organisations`. They open the
+// database alone (no search index in this process: running servers pick the imported rows up
+// through the change feed), so that they start fast and stay small on large databases.
+
+#[derive(Args, Clone, Debug)]
+struct ImportArgs {
+    /// The file to import (streamed: any size).
+    file: PathBuf,
+    /// Prints the summary as JSON on stdout (progress still goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Rows per committed batch: the resume point after an interruption.
+    #[arg(long, value_name = "N", default_value_t = alliances_app::annuaire::import::TAILLE_LOT)]
+    batch_size: usize,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The RNA "waldec" export (répertoire national des associations): semicolon-separated,
+    /// UTF-8 or Latin-1 (detected); columns found by their header name. Running it again updates
+    /// (same RNA id, then same SIRET) and never duplicates; after an interruption it resumes
+    /// after the last committed batch.
+    Rna(ImportArgs),
+    /// A SIRENE establishments subset (INSEE StockEtablissement column names, comma-separated);
+    /// see README.md for the columns read.
+    Sirene(ImportArgs),
+    /// Any CSV described by a mapping file (TOML: separator, encoding, column of each field,
+    /// constants, source and licence; see README.md).
+    Csv {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The mapping file.
+        #[arg(long, value_name = "MAPPING.toml")]
+        mapping: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every live organisation's public fields (never private contacts), official codes
+    /// included, each row with its source and licence; merged records left out. Constant memory.
+    Organisations {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// CSV separator: `,` (default) or `;` for spreadsheets.
+        #[arg(long, default_value = ",", value_parser = [",", ";"])]
+        separateur: String,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        sortie: Option<PathBuf>,
+        /// Prints the summary as JSON (on stdout with --sortie, else on stderr).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// The database and the referential, without the search index.
+async fn open_db(
+    config: &Config,
+) -> anyhow::Result<(alliances_store::Db, std::sync::Arc<alliances_app::Territoires>)> {
+    let url = config.effective_database_url();
+    let redacted = alliances_store::db::redact_url(&url);
+    let db = alliances_store::Db::connect(&url, config.max_connections.max(2))
+        .await
+        .with_context(|| format!("cannot open the database {redacted}"))?;
+    db.migrate().await.context("cannot migrate the database")?;
+    if alliances_store::territoires::count_all(&db).await? == 0 {
+        let shipped = geo::shipped()?;
+        alliances_store::territoires::load_if_empty(&db, || shipped, alliances_app::now()).await?;
+    }
+    let territoires = alliances_app::Territoires::load(&db).await?;
+    Ok((db, std::sync::Arc::new(territoires)))
+}
+
+/// Progress of long work on stderr: a bar with rate and ETA on a terminal, a plain line every
+/// few seconds otherwise.
+struct Avancement {
+    barre: Option<indicatif::ProgressBar>,
+    debut: Instant,
+    dernier: std::sync::Mutex<Option<Instant>>,
+    quoi: String,
+}
+
+impl Avancement {
+    fn new(quoi: &str, total: u64, unite_octets: bool) -> Self {
+        use std::io::IsTerminal;
+        let barre = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(total.max(1));
+            let gabarit = if unite_octets {
+                "{prefix} {wide_bar} {percent:>3}% {msg} · ETA {eta}"
+            } else {
+                "{prefix} {wide_bar} {pos}/{len} {msg} · ETA {eta}"
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(gabarit) {
+                b.set_style(style);
+            }
+            b.set_prefix(quoi.to_string());
+            b
+        });
+        Avancement {
+            barre,
+            debut: Instant::now(),
+            dernier: std::sync::Mutex::new(None),
+            quoi: quoi.to_string(),
+        }
+    }
+
+    /// `fait` of `total` (bytes or rows), `lignes` rows so far, `detail` for the message.
+    fn montrer(&self, fait: u64, total: u64, lignes: u64, detail: &str) {
+        let secondes = self.debut.elapsed().as_secs_f64().max(1e-3);
+        let debit = lignes as f64 / secondes;
+        if let Some(b) = &self.barre {
+            b.set_length(total.max(1));
+            b.set_position(fait.min(total));
+            b.set_message(format!("{detail}, {debit:.0} rows/s"));
+            return;
+        }
+        let mut dernier = self.dernier.lock().unwrap_or_else(|e| e.into_inner());
+        if dernier.is_some_and(|d| d.elapsed().as_secs_f64() < 2.0) && fait < total {
+            return;
+        }
+        *dernier = Some(Instant::now());
+        let part = if total > 0 { fait as f64 / total as f64 } else { 1.0 };
+        let eta = if part > 0.0 { secondes * (1.0 - part) / part } else { 0.0 };
+        eprintln!(
+            "{}: {:.0} % — {detail}, {debit:.0} rows/s, ETA {eta:.0} s",
+            self.quoi,
+            part * 100.0
+        );
+    }
+
+    fn finir(&self) {
+        if let Some(b) = &self.barre {
+            b.finish_and_clear();
+        }
+    }
+}
+
+async fn import_command(command: ImportCommand) -> anyhow::Result<()> {
+    use alliances_app::annuaire::import::{self, Format, Options};
+    let (args, format) = match command {
+        ImportCommand::Rna(a) => (a, Format::Rna),
+        ImportCommand::Sirene(a) => (a, Format::Sirene),
+        ImportCommand::Csv { args, mapping } => {
+            let texte = std::fs::read_to_string(&mapping)
+                .with_context(|| format!("cannot read the mapping file {}", mapping.display()))?;
+            let f = Format::csv(&texte)
+                .with_context(|| format!("mapping file {}", mapping.display()))?;
+            (args, f)
+        }
+    };
+    let config = load_config(&args.db, None)?;
+    init_logs(config.log_format);
+    let chemin = args.file.clone();
+    let nom = chemin
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| chemin.display().to_string());
+    // Checks the file before touching the database: not a CSV, missing columns… → exit 1.
+    let prep = {
+        let (chemin, nom) = (chemin.clone(), nom.clone());
+        tokio::task::spawn_blocking(move || import::preparer(&chemin, &nom, format))
+            .await?
+            .with_context(|| format!("{} was not imported", args.file.display()))?
+    };
+    let (db, territoires) = open_db(&config).await?;
+    let quoi = format!("import {}", prep.format.slug());
+    let avancement = Avancement::new(&quoi, prep.octets, true);
+    let options = Options {
+        taille_lot: args.batch_size.max(1),
+        ..Options::default()
+    };
+    // Ctrl-C: stop after the batch being written; the same command resumes.
+    let arret = options.annulation.clone();
+    let veille = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            arret.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let rapport = import::importer(&db, territoires, prep, None, options, &|p| {
+        avancement.montrer(
+            p.octets_lus,
+            p.octets_total,
+            p.lignes_lues_ici,
+            &format!("{} rows, {} imported, {} rejected", p.lignes_lues, p.importees, p.rejetees),
+        )
+    })
+    .await;
+    veille.abort();
+    avancement.finir();
+    let r = rapport.with_context(|| format!("{} was not fully imported", args.file.display()))?;
+    db.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        let debit = r.lignes_lues_ici as f64 / r.secondes.max(1e-3);
+        println!(
+            "{} ({}, {}) → batch {}: {} rows read, {} imported ({} new, {} updated, {} unchanged), {} rejected, {} warnings, {} likely duplicates queued for review; {:.1} s, {:.0} rows/s",
+            r.fichier,
+            r.format,
+            r.encodage,
+            r.lot_id,
+            r.lignes_lues,
+            r.importees,
+            r.creees,
+            r.mises_a_jour,
+            r.inchangees,
+            r.rejetees,
+            r.avertissements,
+            r.doublons_signales,
+            r.secondes,
+            debit
+        );
+        if r.reprise_apres_ligne > 0 {
+            println!("resumed an interrupted import after line {}", r.reprise_apres_ligne);
+        }
+        if !r.problemes.is_empty() {
+            println!("problems (first {} of this run; the batch report is at /admin/imports):", r.problemes.len().min(20));
+            for p in r.problemes.iter().take(20) {
+                println!("  {p}");
+            }
+        }
+        if !r.termine {
+            println!("interrupted: run the same command again to resume after line {}", r.lignes_lues + 1);
+        }
+        println!("running servers index the new rows through the change feed (change_feed_poll_ms)");
+    }
+    Ok(())
+}
+
+async fn export_command(command: ExportCommand) -> anyhow::Result<()> {
+    use alliances_app::annuaire::export::{self, FormatExport};
+    let ExportCommand::Organisations {
+        format,
+        separateur,
+        sortie,
+        json,
+        db,
+    } = command;
+    let config = load_config(&db, None)?;
+    init_logs(config.log_format);
+    let format = match format {
+        ExportFormat::Csv => FormatExport::Csv {
+            separateur: separateur.as_bytes().first().copied().unwrap_or(b','),
+        },
+        ExportFormat::Jsonl => FormatExport::Jsonl,
+    };
+    let (db, territoires) = open_db(&config).await?;
+    let total = alliances_store::organisations::count(&db).await?.max(0) as u64;
+    let avancement = Avancement::new("export", total, false);
+    let debut = Instant::now();
+    let progression = |n: u64| avancement.montrer(n, total, n, &format!("{n} organisations"));
+    let n = match &sortie {
+        Some(chemin) => {
+            let f = std::fs::File::create(chemin)
+                .with_context(|| format!("cannot create {}", chemin.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            export::exporter(&db, Some(&territoires.referentiel), format, &mut w, &progression).await?
+        }
+        None => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            export::exporter(&db, Some(&territoires.referentiel), format, &mut w, &progression).await?
+        }
+    };
+    avancement.finir();
+    db.close().await;
+    let resume = serde_json::json!({
+        "organisations": n,
+        "format": format.extension(),
+        "sortie": sortie.as_ref().map(|p| p.display().to_string()),
+        "licence": export::LICENCE,
+        "secondes": debut.elapsed().as_secs_f64(),
+    });
+    let texte = if json {
+        resume.to_string()
+    } else {
+        format!(
+            "exported {n} organisations ({}) in {:.1} s; each row carries its source and licence (export: {})",
+            format.extension(),
+            debut.elapsed().as_secs_f64(),
+            export::LICENCE
+        )
+    };
+    if sortie.is_some() {
+        println!("{texte}");
+    } else {
+        eprintln!("{texte}");
+    }
+    Ok(())
+}
+// === end Annuaire: import and export ==========================================================
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

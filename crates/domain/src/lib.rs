@@ -3,6 +3,7 @@
 //! Modules are named after the users' domain words: `territoires` (the official French territorial
 //! hierarchy), `texte` (folding of names for search), `odd` (the UN Sustainable Development Goals).
 
+pub mod annuaire;
 pub mod comptes;
 pub mod odd;
 pub mod territoires;

@@ -6,9 +6,10 @@
 
 mod codes;
 pub mod compact;
-mod referentiel;
+pub(crate) mod referentiel;
 mod types;
 
 pub use codes::{CodeCommune, CodeDepartement, CodeError, CodePostal, CodeRegion, Siren};
+pub(crate) use codes::luhn_valid;
 pub use referentiel::{Referentiel, ReferentielError, TerritoireRef};
 pub use types::*;

@@ -1,4 +1,6 @@
-//! Derived in-memory indexes. They are caches of the database: rebuilt at start and when the
-//! change feed says their source changed.
+//! Derived indexes: the territory autocomplete (in memory) and the organisations full-text and
+//! facet index (tantivy). They are caches of the database: rebuilt at start and kept fresh from
+//! the change feed.
 
 pub mod territoires;
+pub mod organisations;

@@ -8,8 +8,12 @@
 pub mod audit;
 pub mod changes;
 pub mod db;
+pub mod import_rows;
+pub mod imports;
 pub mod jobs;
 pub mod memberships;
+pub mod moderation;
+pub mod organisations;
 pub mod sessions;
 pub mod territoires;
 pub mod territorial_roles;
@@ -18,6 +22,8 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{Backend, Db, StoreError};
+/// The driver's error, for callers that open transactions (`db.pool().begin()`).
+pub use sqlx::Error as SqlxError;
 
 /// A connection (or a transaction, through `&mut *tx`) that store functions write through, so that
 /// callers can group writes of several aggregates in one transaction without naming sqlx.

@@ -52,3 +52,66 @@ pub async fn sole_ownerships(db: &Db, user_id: i64) -> Result<Vec<i64>, StoreErr
         .map(|r| r.try_get("organisation_id").map_err(StoreError::from))
         .collect()
 }
+
+/// The role of a user in an organisation, if any.
+pub async fn role_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    organisation_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
+        .bind(user_id)
+        .bind(organisation_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("role")).transpose()?)
+}
+
+/// Members of an organisation: (user id, e-mail, name, role), owners first.
+pub async fn members_of(
+    db: &Db,
+    organisation_id: i64,
+) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.user_id AS user_id, u.email AS email, u.name AS name, m.role AS role FROM memberships m \
+         JOIN users u ON u.id = m.user_id WHERE m.organisation_id = $1 ORDER BY m.role DESC, u.email",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("user_id")?,
+                r.try_get("email")?,
+                r.try_get("name")?,
+                r.try_get("role")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Owners of an organisation (user id, e-mail), for reminders.
+pub async fn owners_of(conn: &mut AnyConnection, organisation_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.user_id AS user_id, u.email AS email FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.organisation_id = $1 AND m.role = 'proprietaire' ORDER BY m.user_id",
+    )
+    .bind(organisation_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("user_id")?, r.try_get("email")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+pub async fn remove(conn: &mut AnyConnection, user_id: i64, organisation_id: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organisation_id = $2")
+        .bind(user_id)
+        .bind(organisation_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

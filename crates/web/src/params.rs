@@ -59,13 +59,38 @@ fn decode(s: &str) -> String {
 /// Parameters checked against the list an endpoint accepts.
 pub struct Params {
     values: HashMap<String, String>,
+    lists: HashMap<String, Vec<String>>,
 }
 
 impl Params {
     /// Refuses parameters not in `allowed` and repeated ones.
     pub fn parse(raw: RawQuery, allowed: &[&str]) -> Result<Params, Problem> {
+        Params::parse_with_lists(raw, allowed, &[])
+    }
+
+    /// Like [`Params::parse`], but the names in `lists` may repeat (`odd=3&odd=17`) and may
+    /// carry comma-separated values (`odd=3,17`): read them with [`Params::list`].
+    pub fn parse_with_lists(
+        raw: RawQuery,
+        allowed: &[&str],
+        lists: &[&str],
+    ) -> Result<Params, Problem> {
         let mut values = HashMap::new();
+        let mut multi: HashMap<String, Vec<String>> = HashMap::new();
         for (k, v) in raw.0 {
+            if lists.contains(&k.as_str()) {
+                let entry = multi.entry(k.clone()).or_default();
+                entry.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(String::from),
+                );
+                if entry.len() > 100 {
+                    return Err(Problem::bad_request(&k, "trop de valeurs (100 au plus)"));
+                }
+                continue;
+            }
             if !allowed.contains(&k.as_str()) {
                 let known = if allowed.is_empty() {
                     "aucun paramètre accepté".to_string()
@@ -82,7 +107,15 @@ impl Params {
                 return Err(Problem::bad_request(&k, "paramètre répété"));
             }
         }
-        Ok(Params { values })
+        Ok(Params {
+            values,
+            lists: multi,
+        })
+    }
+
+    /// The values of a list parameter (empty when absent).
+    pub fn list(&self, name: &str) -> &[String] {
+        self.lists.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn text(&self, name: &str) -> Option<&str> {

@@ -15,6 +15,36 @@ pub fn routes(state: AppState) -> Router {
             get(pages::territoires::fiche),
         )
         .route("/api", get(pages::api_doc::api_doc))
+        .route("/annuaire", get(pages::annuaire::recherche))
+        .route(
+            "/organisations/nouvelle",
+            get(pages::annuaire::nouvelle).post(pages::annuaire::nouvelle_post),
+        )
+        .route("/organisations/{id}", get(pages::annuaire::organisation))
+        .route(
+            "/organisations/{id}/modifier",
+            get(pages::annuaire::modifier).post(pages::annuaire::modifier_post),
+        )
+        .route(
+            "/organisations/{id}/confirmation",
+            post(pages::annuaire::confirmer),
+        )
+        .route(
+            "/organisations/{id}/ressources",
+            post(pages::annuaire::ressource_post),
+        )
+        .route(
+            "/organisations/{id}/ressources/{rid}/suppression",
+            post(pages::annuaire::ressource_suppression),
+        )
+        .route(
+            "/organisations/{id}/revendication",
+            post(pages::annuaire::revendication),
+        )
+        .route(
+            "/organisations/{id}/signalement",
+            post(pages::annuaire::signalement),
+        )
         // Accounts
         .route("/compte", get(pages::compte::compte))
         .route(
@@ -65,6 +95,19 @@ pub fn routes(state: AppState) -> Router {
         .route("/admin", get(pages::admin::admin))
         .route("/admin/courriels", get(pages::admin::courriels))
         .route("/admin/journal", get(pages::admin::journal))
+        .route("/admin/moderation", get(pages::moderation::moderation))
+        .route(
+            "/admin/moderation/doublons/{id}",
+            post(pages::moderation::doublon),
+        )
+        .route(
+            "/admin/moderation/revendications/{id}",
+            post(pages::moderation::revendication),
+        )
+        .route(
+            "/admin/moderation/signalements/{id}",
+            post(pages::moderation::signalement),
+        )
         .route(
             "/admin/catalyseurs",
             get(pages::admin::catalyseurs).post(pages::admin::catalyseurs_post),

@@ -1,6 +1,7 @@
-//! Who is asking: the session (from its cookie, stored in the database), the signed-in user if
-//! any, the language, the client's address. Loaded once per request by [`load`] and read by
-//! handlers through the [`Visitor`] extractor. Also the CSRF defence of every unsafe form.
+//! Who is asking: the session (from its cookie, stored in the database and cached a few seconds
+//! per instance: `App::session_for_request`), the signed-in user if any, the language, the
+//! client's address. Loaded once per request by [`load`] and read by handlers through the
+//! [`Visitor`] extractor. Also the CSRF defence of every unsafe form.
 
 use crate::i18n::Lang;
 use crate::layout::lang_of;
@@ -106,7 +107,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     let mut session = None;
     if !path.starts_with("/static/") && !path.starts_with("/api/") {
         if let Some(cookie) = session_cookie(req.headers()) {
-            match state.app.session_with_user(&cookie).await {
+            match state.app.session_for_request(&cookie).await {
                 Ok(Some((s, user))) => {
                     session = Some(SessionView {
                         cookie,

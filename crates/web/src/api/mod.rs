@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
 
 pub mod compte;
+pub mod organisations;
 pub mod territoires;
 
 use crate::problem::{FieldError, Problem};
@@ -26,10 +27,35 @@ use utoipa::OpenApi;
         territoires::region_departements,
         territoires::referentiel,
         compte::moi,
+        organisations::recherche,
+        organisations::suggestions,
+        organisations::organisation,
+        organisations::creer,
+        organisations::modifier,
+        organisations::ressources,
+        organisations::ressource,
+        organisations::ressource_creer,
+        organisations::ressource_modifier,
+        organisations::ressource_supprimer,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        organisations::Organisation,
+        organisations::OrganisationResume,
+        organisations::OrganisationSaisie,
+        organisations::Ressource,
+        organisations::RessourceSaisie,
+        organisations::Lieu,
+        organisations::Provenance,
+        organisations::ResultatsOrganisations,
+        organisations::FacettesOrganisations,
+        organisations::FacetteFraicheur,
+        organisations::Suggestion,
+    )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
+        (name = "organisations", description = "L'annuaire des organisations : recherche à facettes, fiches, offres et besoins ; écriture avec un jeton « lecture et écriture »"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

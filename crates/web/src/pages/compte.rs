@@ -163,6 +163,35 @@ fn message(
     })
 }
 
+/// A message page with a given title and status (used by other sections' forms).
+pub fn message_page(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    title: &str,
+    paragraphes: Vec<String>,
+    liens: Vec<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let mut l = Layout::new(state, visitor, path, "annuaire", title.to_string());
+    let crumbs = vec![
+        home_crumb(&l.tr),
+        Crumb {
+            label: title.to_string(),
+            href: None,
+        },
+    ];
+    l = l.with_crumbs(crumbs);
+    let mut res = render(&MessagePage {
+        layout: l,
+        paragraphes,
+        bouton: None,
+        liens,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
 struct FieldSpec {
     nom: &'static str,
     libelle: &'static str,

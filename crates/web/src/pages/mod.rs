@@ -1,10 +1,12 @@
 //! HTML pages: parse the request, call the app, render an askama template.
 
 pub mod accueil;
+pub mod annuaire;
 pub mod admin;
 pub mod api_doc;
 pub mod compte;
 pub mod erreurs;
+pub mod moderation;
 pub mod territoires;
 
 use askama::Template;

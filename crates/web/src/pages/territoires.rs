@@ -203,6 +203,40 @@ pub struct Fiche {
 struct TerritoirePage {
     layout: Layout,
     fiche: Fiche,
+    organisations: Organisations,
+}
+
+/// The territory's organisations: how many, the first ones, the link to all of them.
+pub struct Organisations {
+    pub resume: String,
+    pub liste: Vec<(String, String, String)>,
+    pub tout: String,
+}
+
+const ORGANISATIONS_MONTREES: usize = 10;
+
+fn organisations_de(state: &AppState, tr: &Tr, cle: &str) -> Result<(Vec<i64>, Organisations), PageError> {
+    let mut q = alliances_search::organisations::OrgQuery::new(alliances_app::now());
+    q.territoire = Some(cle.to_string());
+    q.actifs_seulement = true;
+    q.limit = ORGANISATIONS_MONTREES;
+    let res = state.app.organisations.search(&q).map_err(|e| {
+        tracing::error!(error = %e, "organisation search failed");
+        PageError::Internal
+    })?;
+    let ids = res.hits.iter().map(|h| h.id).collect();
+    Ok((
+        ids,
+        Organisations {
+            resume: tr.tn(
+                "territoire-organisations-resume",
+                res.total,
+                &[("n", &tr.nombre(res.total as u64))],
+            ),
+            liste: Vec::new(),
+            tout: format!("/annuaire?territoire={cle}&actives=oui"),
+        },
+    ))
 }
 
 /// `/territoires/{niveau}/{code}` (`?type=` picks a commune déléguée that shares its code).
@@ -256,7 +290,27 @@ pub async fn fiche(
     });
     layout = layout.with_crumbs(crumbs);
     let fiche = crate::territoire_view::fiche(r, &tr, t);
-    render(&TerritoirePage { layout, fiche })
+    let cle = format!("{}:{}", t.niveau.slug(), r.code(t));
+    let (ids, mut organisations) = organisations_de(&state, &tr, &cle)?;
+    organisations.liste = state
+        .app
+        .fiches_publiques(&ids)
+        .await
+        .map_err(|_| PageError::Internal)?
+        .into_iter()
+        .map(|f| {
+            (
+                f.org.nom,
+                format!("/organisations/{}", f.id),
+                crate::annuaire_view::profil_label(f.org.profil, tr.lang).to_string(),
+            )
+        })
+        .collect();
+    render(&TerritoirePage {
+        layout,
+        fiche,
+        organisations,
+    })
 }
 
 /// The map with the départements of `t` highlighted.

@@ -1,0 +1,169 @@
+//! Per-segment arrays, read once from the fast fields and field norms when a segment first
+//! appears: the hot loops of a search read them by document id or by 64-document word.
+
+use std::sync::Arc;
+
+use tantivy::index::SegmentId;
+use tantivy::schema::Field;
+use tantivy::{DocId, SegmentReader};
+
+use super::{OrgDoc, NB_PROFILS};
+
+// Layout of the packed facet bits (`bits` fast field and `Ligne::bits`), byte-aligned for the
+// byte histograms: offers in bits 0–15, needs 16–31, SDGs 32–48, then in the last byte the
+// profile (4 bits), active, demo.
+const DECALAGE_OFFRES: u32 = 0;
+const DECALAGE_BESOINS: u32 = 16;
+const DECALAGE_ODD: u32 = 32;
+pub(crate) const OCTET_PROFIL: usize = 7;
+const DECALAGE_PROFIL: u32 = 8 * OCTET_PROFIL as u32;
+const BIT_ACTIF: u64 = 1 << 60;
+const BIT_DEMO: u64 = 1 << 61;
+
+// Columns of the per-value bitsets: one per facet value, then active and demo.
+pub(crate) const COL_OFFRES: usize = 0;
+pub(crate) const COL_BESOINS: usize = 16;
+pub(crate) const COL_ODD: usize = 32;
+pub(crate) const COL_PROFIL: usize = 49;
+/// Facet values (offers 16, needs 16, SDGs 17, profiles 16).
+pub(crate) const NB_FACETTES: usize = 65;
+pub(crate) const COL_ACTIF: usize = 65;
+pub(crate) const COL_DEMO: usize = 66;
+pub(crate) const NB_COLONNES: usize = 67;
+
+/// Packs the facets of a record.
+pub(crate) fn bits(o: &OrgDoc) -> u64 {
+    let profil = u64::from(o.profil.min(NB_PROFILS as u8 - 1));
+    (u64::from(o.offres & 0xFFFF) << DECALAGE_OFFRES)
+        | (u64::from(o.besoins & 0xFFFF) << DECALAGE_BESOINS)
+        | (u64::from(o.odd & 0x1FFFF) << DECALAGE_ODD)
+        | (profil << DECALAGE_PROFIL)
+        | if o.actif { BIT_ACTIF } else { 0 }
+        | if o.demo { BIT_DEMO } else { 0 }
+}
+
+/// The columns a document belongs to.
+fn colonnes(bits: u64) -> impl Iterator<Item = usize> {
+    let facettes = bits & ((1 << 49) - 1);
+    let profil = ((bits >> DECALAGE_PROFIL) & 15) as usize;
+    (0..49)
+        .filter(move |c| facettes & (1 << c) != 0)
+        .chain(std::iter::once(COL_PROFIL + profil))
+        .chain((bits & BIT_ACTIF != 0).then_some(COL_ACTIF))
+        .chain((bits & BIT_DEMO != 0).then_some(COL_DEMO))
+}
+
+/// One document: packed facet bits and verification date.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Ligne {
+    pub(crate) bits: u64,
+    pub(crate) verifie_le: i64,
+}
+
+impl Ligne {
+    pub(crate) fn est_actif(&self) -> bool {
+        self.bits & BIT_ACTIF != 0
+    }
+}
+
+/// What a segment holds, by document id.
+pub(crate) struct SegData {
+    pub(crate) segment_id: SegmentId,
+    pub(crate) lignes: Vec<Ligne>,
+    pub(crate) ids: Vec<i64>,
+    /// Field norm ids of the scored fields, in the order given to [`SegData::charger`].
+    pub(crate) normes: Vec<Vec<u8>>,
+    /// The columns some document of the segment belongs to, in increasing order; their rank
+    /// here is their slot.
+    pub(crate) colonnes_utiles: Vec<usize>,
+    /// Slot of each column (`None`: no document of the segment belongs to it).
+    pub(crate) emplacement: [Option<usize>; NB_COLONNES],
+    /// For each word of 64 documents, one bitset word per slot (stride: the number of slots).
+    pub(crate) colonnes: Vec<u64>,
+    /// Verification dates never increase with the document id (the index is sorted on them):
+    /// the up-to-date documents are a prefix.
+    pub(crate) trie: bool,
+}
+
+impl SegData {
+    pub(crate) fn charger(sr: &SegmentReader, normes: &[Field]) -> tantivy::Result<SegData> {
+        let ff = sr.fast_fields();
+        let ids_col = ff.i64("id")?;
+        let bits_col = ff.u64("bits")?;
+        let verif_col = ff.i64("verifie_le")?;
+        let n = sr.max_doc() as usize;
+        let mut lignes = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut utilisees = [false; NB_COLONNES];
+        for doc in 0..n as DocId {
+            ids.push(ids_col.first(doc).unwrap_or_default());
+            let l = Ligne {
+                bits: bits_col.first(doc).unwrap_or_default(),
+                verifie_le: verif_col.first(doc).unwrap_or_default(),
+            };
+            for c in colonnes(l.bits) {
+                utilisees[c] = true;
+            }
+            lignes.push(l);
+        }
+        let colonnes_utiles: Vec<usize> = (0..NB_COLONNES).filter(|c| utilisees[*c]).collect();
+        let mut emplacement = [None; NB_COLONNES];
+        for (slot, c) in colonnes_utiles.iter().enumerate() {
+            emplacement[*c] = Some(slot);
+        }
+        let pas = colonnes_utiles.len();
+        let mut cols = vec![0u64; n.div_ceil(64) * pas];
+        for (doc, l) in lignes.iter().enumerate() {
+            for c in colonnes(l.bits) {
+                if let Some(slot) = emplacement[c] {
+                    cols[doc / 64 * pas + slot] |= 1 << (doc % 64);
+                }
+            }
+        }
+        let mut ns = Vec::with_capacity(normes.len());
+        for champ in normes {
+            let lecteur = sr.get_fieldnorms_reader(*champ)?;
+            ns.push((0..n as DocId).map(|d| lecteur.fieldnorm_id(d)).collect());
+        }
+        let trie = lignes
+            .windows(2)
+            .all(|w| w[0].verifie_le >= w[1].verifie_le);
+        Ok(SegData {
+            segment_id: sr.segment_id(),
+            lignes,
+            ids,
+            normes: ns,
+            colonnes_utiles,
+            emplacement,
+            colonnes: cols,
+            trie,
+        })
+    }
+
+    /// Number of slots per word.
+    pub(crate) fn pas(&self) -> usize {
+        self.colonnes_utiles.len()
+    }
+}
+
+/// A segment as a given searcher sees it: its arrays and its live documents.
+pub(crate) struct SegVue {
+    pub(crate) data: Arc<SegData>,
+    /// Live documents as bitset words; `None` when none is deleted.
+    pub(crate) vivants: Option<Vec<u64>>,
+}
+
+impl SegVue {
+    pub(crate) fn new(data: Arc<SegData>, sr: &SegmentReader) -> SegVue {
+        let vivants = sr.alive_bitset().map(|a| {
+            let mut mots = vec![0u64; data.lignes.len().div_ceil(64)];
+            for d in a.iter_alive() {
+                if let Some(m) = mots.get_mut(d as usize / 64) {
+                    *m |= 1 << (d % 64);
+                }
+            }
+            mots
+        });
+        SegVue { data, vivants }
+    }
+}

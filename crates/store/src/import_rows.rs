@@ -1,0 +1,349 @@
+//! Batch reads and writes of the annuaire imports: identifiers of many rows at once, multi-row
+//! inserts, the per-batch lock on the import batch ("lot"), the same-commune duplicate
+//! candidates of many rows in one query.
+//!
+//! Columns are encoded exactly as in [`crate::organisations`] (space-separated territories,
+//! comma-separated SDGs and partnership slugs, themes as JSON); the conformance test
+//! `import_rows_round_trip` reads the rows written here back through `organisations::get`.
+
+use crate::db::{Backend, StoreError};
+use alliances_domain::annuaire::doublons::nom_normalise;
+use alliances_domain::annuaire::{Lieu, Organisation};
+use sqlx::{AnyConnection, Row};
+
+/// Rows per multi-row `INSERT`: SQLite's driver looks `$n` placeholders up linearly, so very
+/// wide statements cost quadratic time there; PostgreSQL takes far more.
+pub fn rows_per_insert(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 20,
+        Backend::Postgres => 200,
+    }
+}
+
+/// Identifiers per `IN (…)` list.
+const IN_MAX: usize = 400;
+
+/// Provenance of an imported row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance<'a> {
+    pub source: &'a str,
+    pub licence: &'a str,
+    pub lot_id: i64,
+    /// When the source last confirmed the record (the register's update date, else now).
+    pub verifie_le: i64,
+}
+
+/// An organisation already stored that carries one of the identifiers looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existant {
+    pub id: i64,
+    pub rna: Option<String>,
+    pub siret: Option<String>,
+}
+
+/// Takes the write lock for one batch of lot `lot_id` and checks that nobody else moved its
+/// resume point: returns false when the lot is finished or its last committed line is not
+/// `derniere_ligne` (another process is importing the same file).
+pub async fn verrouiller_lot(conn: &mut AnyConnection, lot_id: i64, derniere_ligne: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE import_lots SET derniere_ligne = derniere_ligne WHERE id = $1 AND derniere_ligne = $2 AND etat = 'en-cours'",
+    )
+    .bind(lot_id)
+    .bind(derniere_ligne)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn existants_par(conn: &mut AnyConnection, column: &str, values: &[&str]) -> Result<Vec<Existant>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(IN_MAX) {
+        let sql = format!(
+            "SELECT id, rna, siret FROM organisations WHERE {column} IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for v in chunk {
+            q = q.bind(*v);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push(Existant {
+                id: r.try_get("id")?,
+                rna: r.try_get("rna")?,
+                siret: r.try_get("siret")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The organisations carrying one of these RNA identifiers (merged records included: they keep
+/// their identifiers).
+pub async fn par_rna(conn: &mut AnyConnection, rnas: &[&str]) -> Result<Vec<Existant>, StoreError> {
+    existants_par(conn, "rna", rnas).await
+}
+
+/// The organisations carrying one of these SIRETs.
+pub async fn par_siret(conn: &mut AnyConnection, sirets: &[&str]) -> Result<Vec<Existant>, StoreError> {
+    existants_par(conn, "siret", sirets).await
+}
+
+const INSERT_COLUMNS: &str = "nom, nom_normalise, sigle, profil, sous_type, taille, siren, siret, rna, commune, \
+    departement, national, perimetre, odd_principal, odd_secondaires, themes, description, site_web, contact_public, \
+    contacts_prives, partenariats, catalyseur, etat, date_creation, date_fin, source, licence, lot_id, verifie_le, \
+    cree_le, modifie_le, version, demo";
+const INSERT_COUNT: usize = 33;
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn join_u8(v: &[u8]) -> String {
+    v.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Binds the 25 content columns, in the order of `INSERT_COLUMNS`.
+fn bind_contenu<'q>(q: Query<'q>, o: &Organisation) -> Query<'q> {
+    q.bind(o.nom.clone())
+        .bind(nom_normalise(&o.nom))
+        .bind(o.sigle.clone())
+        .bind(o.profil.slug())
+        .bind(o.sous_type.map(|s| s.slug()))
+        .bind(o.taille.map(|s| s.slug()))
+        .bind(o.siren.as_ref().map(|s| s.as_str().to_string()))
+        .bind(o.siret.as_ref().map(|s| s.as_str().to_string()))
+        .bind(o.rna.as_ref().map(|s| s.as_str().to_string()))
+        .bind(o.commune.as_ref().map(|s| s.as_str().to_string()))
+        .bind(o.commune.as_ref().map(|s| s.departement_prefix().to_string()))
+        .bind(i64::from(o.national))
+        .bind(o.perimetre.iter().map(Lieu::cle).collect::<Vec<_>>().join(" "))
+        .bind(o.odd_principal.map(i64::from))
+        .bind(join_u8(&o.odd_secondaires))
+        .bind(serde_json::to_string(&o.themes).unwrap_or_else(|_| "[]".into()))
+        .bind(o.description.clone())
+        .bind(o.site_web.clone())
+        .bind(o.contact_public.clone())
+        .bind(o.contacts_prives.clone())
+        .bind(o.partenariats.iter().map(|p| p.slug()).collect::<Vec<_>>().join(","))
+        .bind(i64::from(o.catalyseur))
+        .bind(o.etat.slug())
+        .bind(o.date_creation.clone())
+        .bind(o.date_fin.clone())
+}
+
+/// Inserts organisations with multi-row statements ([`rows_per_insert`] rows each); returns
+/// their ids in the order of `rows`. Ids of one statement are assigned in the order of its rows
+/// (sorted, the returned ids give that order whatever order the database returns them in).
+pub async fn inserer(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rows: &[(&Organisation, &Provenance<'_>)],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let per = rows_per_insert(backend);
+    for chunk in rows.chunks(per) {
+        let values = (0..chunk.len())
+            .map(|k| format!("({})", placeholders(k * INSERT_COUNT + 1, INSERT_COUNT)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id");
+        let mut q = sqlx::query(&sql);
+        for (o, p) in chunk {
+            q = bind_contenu(q, o)
+                .bind(p.source.to_string())
+                .bind(p.licence.to_string())
+                .bind(p.lot_id)
+                .bind(p.verifie_le)
+                .bind(now)
+                .bind(now)
+                .bind(1i64)
+                .bind(0i64);
+        }
+        let mut got = q
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if got.len() != chunk.len() {
+            return Err(StoreError::Corrupt(format!(
+                "insertion de {} organisations : {} identifiants rendus",
+                chunk.len(),
+                got.len()
+            )));
+        }
+        got.sort_unstable();
+        ids.extend(got);
+    }
+    Ok(ids)
+}
+
+/// Replaces the content and provenance of an imported organisation (version bumped).
+pub async fn mettre_a_jour(
+    conn: &mut AnyConnection,
+    id: i64,
+    o: &Organisation,
+    p: &Provenance<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let sets = INSERT_COLUMNS
+        .split(", ")
+        .take(25)
+        .enumerate()
+        .map(|(i, c)| format!("{} = ${}", c.trim(), i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE organisations SET {sets}, source = $26, licence = $27, lot_id = $28, verifie_le = $29, modifie_le = $30, \
+         version = version + 1 WHERE id = $31"
+    );
+    bind_contenu(sqlx::query(&sql), o)
+        .bind(p.source.to_string())
+        .bind(p.licence.to_string())
+        .bind(p.lot_id)
+        .bind(p.verifie_le)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One duplicate lookup: the live organisations of `commune` whose normalised names sort next
+/// to `nom` on the `(commune, nom_normalise)` index ("sorted neighbourhood"): from `nom` on
+/// (the same name first), and just before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voisinage {
+    pub commune: String,
+    pub nom: String,
+}
+
+/// Lookups per statement (two arms and two placeholders each).
+const VOISINAGES_PAR_REQUETE: usize = 20;
+
+/// Neighbours of several names in one statement: at most `apres` names from each name on and
+/// `avant` names before it, per commune. Returns (lookup index, id, normalised name).
+pub async fn voisins(
+    conn: &mut AnyConnection,
+    voisinages: &[Voisinage],
+    apres: i64,
+    avant: i64,
+) -> Result<Vec<(usize, i64, String)>, StoreError> {
+    let mut out = Vec::new();
+    for (c, chunk) in voisinages.chunks(VOISINAGES_PAR_REQUETE).enumerate() {
+        let sql = (0..chunk.len())
+            .flat_map(|k| {
+                let (p1, p2) = (2 * k + 1, 2 * k + 2);
+                [
+                    format!(
+                        "SELECT * FROM (SELECT CAST({k} AS BIGINT) AS k, id, nom_normalise FROM organisations \
+                         WHERE commune = ${p1} AND nom_normalise >= ${p2} AND fusionnee_dans IS NULL \
+                         ORDER BY nom_normalise LIMIT {apres}) AS a{k}"
+                    ),
+                    format!(
+                        "SELECT * FROM (SELECT CAST({k} AS BIGINT) AS k, id, nom_normalise FROM organisations \
+                         WHERE commune = ${p1} AND nom_normalise < ${p2} AND fusionnee_dans IS NULL \
+                         ORDER BY nom_normalise DESC LIMIT {avant}) AS b{k}"
+                    ),
+                ]
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let mut q = sqlx::query(&sql);
+        for v in chunk {
+            q = q.bind(v.commune.clone()).bind(v.nom.clone());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let k: i64 = r.try_get("k")?;
+            out.push((c * VOISINAGES_PAR_REQUETE + k as usize, r.try_get("id")?, r.try_get("nom_normalise")?));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::organisations;
+    use alliances_domain::annuaire::{Etat, Profil, Rna, Siret, SousType, Taille, TypePartenariat};
+    use alliances_domain::territoires::{CodeCommune, Niveau, Siren};
+
+    fn org(nom: &str, rna: &str) -> Organisation {
+        Organisation {
+            nom: nom.into(),
+            sigle: Some("SG".into()),
+            profil: Profil::Association,
+            sous_type: Some(SousType::AssociationEmployeuse),
+            taille: Some(Taille::De10a49),
+            siren: Some(Siren::parse("123456790").unwrap()),
+            siret: Some(Siret::parse("12345679000021").unwrap()),
+            rna: Some(Rna::parse(rna).unwrap()),
+            commune: Some(CodeCommune::parse("69123").unwrap()),
+            national: true,
+            perimetre: vec![
+                Lieu { niveau: Niveau::Departement, code: "69".into() },
+                Lieu { niveau: Niveau::Epci, code: "200046977".into() },
+            ],
+            odd_principal: Some(3),
+            odd_secondaires: vec![4, 17],
+            themes: vec!["sport".into(), "santé « pour tous »".into()],
+            description: "Ligne 1\nLigne 2".into(),
+            site_web: Some("https://exemple.fr".into()),
+            contact_public: Some("contact@exemple.fr".into()),
+            contacts_prives: Some("privé".into()),
+            partenariats: vec![TypePartenariat::MecenatFinancier, TypePartenariat::InnovationSocietale],
+            catalyseur: true,
+            etat: Etat::Dissoute,
+            date_creation: Some("2001-02-03".into()),
+            date_fin: Some("2020-01-01".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn import_rows_round_trip() {
+        let t = crate::testing::fresh().await;
+        let p = Provenance { source: "rna", licence: "LO", lot_id: 7, verifie_le: 1_000 };
+        let a = org("Club de sport de Lyon", "W691000001");
+        let mut b = org("Club de sport de Lyonn", "W691000002");
+        b.siret = None;
+        let mut tx = t.db.pool().begin().await.unwrap();
+        assert!(verrouiller_lot(&mut tx, 1, 0).await.is_ok());
+        let ids = inserer(&mut tx, t.db.backend(), &[(&a, &p), (&b, &p)], 2_000).await.unwrap();
+        assert_eq!(ids.len(), 2);
+        assert!(ids[0] < ids[1]);
+        let f = organisations::get(&mut tx, ids[0]).await.unwrap().unwrap();
+        assert_eq!(f.org, a);
+        assert_eq!(
+            (f.meta.source.as_str(), f.meta.licence.as_str(), f.meta.lot_id, f.meta.verifie_le, f.meta.cree_le, f.meta.version),
+            ("rna", "LO", Some(7), 1_000, 2_000, 1)
+        );
+        let mut a2 = a.clone();
+        a2.nom = "Club de sport de Lyon 2".into();
+        a2.themes.clear();
+        mettre_a_jour(&mut tx, ids[0], &a2, &Provenance { lot_id: 8, ..p.clone() }, 3_000).await.unwrap();
+        let f = organisations::get(&mut tx, ids[0]).await.unwrap().unwrap();
+        assert_eq!(f.org, a2);
+        assert_eq!((f.meta.lot_id, f.meta.modifie_le, f.meta.version), (Some(8), 3_000, 2));
+
+        let e = par_rna(&mut tx, &["W691000001", "W691000002", "W000000000"]).await.unwrap();
+        assert_eq!(e.len(), 2);
+        let e = par_siret(&mut tx, &["12345679000021"]).await.unwrap();
+        assert_eq!(e, vec![Existant { id: ids[0], rna: Some("W691000001".into()), siret: Some("12345679000021".into()) }]);
+
+        let v = vec![
+            Voisinage { commune: "69123".into(), nom: "club sport lyonn".into() },
+            Voisinage { commune: "75056".into(), nom: "club sport lyonn".into() },
+        ];
+        let c = voisins(&mut tx, &v, 5, 5).await.unwrap();
+        let vus: Vec<(usize, i64)> = c.iter().map(|(k, id, _)| (*k, *id)).collect();
+        assert_eq!(vus, vec![(0, ids[0]), (0, ids[1])]);
+        let c = voisins(&mut tx, &v[..1], 1, 0).await.unwrap();
+        assert_eq!(c, vec![(0, ids[1], "club sport lyonn".to_string())], "the same name first");
+        tx.rollback().await.unwrap();
+    }
+}

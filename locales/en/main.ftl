@@ -424,3 +424,25 @@ territoire-organisations-resume = { $total ->
    *[other] { $n } active organisations are based or act here.
 }
 territoire-organisations-toutes = See all the organisations of this territory in the directory
+membres-titre = Members and invitations
+membres-liste = Members
+membres-role = Role
+membres-actions = Actions
+membres-retirer = Remove
+membres-invitations = Pending invitations
+membres-expire = expires on
+membres-inviter = Invite someone
+membres-inviter-bouton = Send the invitation
+membres-role-editeur = editor (edits the record, its offers and needs)
+membres-role-proprietaire = owner (also manages members)
+membres-invitation-envoyee = Invitation sent to { $email }.
+journal-organisation-titre = The organisation's change log
+invitation-titre = Invitation to join an organisation
+invitation-texte = You are invited to manage the record of "{ $organisation }" as { $role } (invitation sent to { $email }).
+invitation-autre-compte = You are logged in with another account: log in with { $email } to accept.
+invitation-connexion = Log in with { $email } (or sign up with this address), then come back to this link.
+invitation-refusee = This invitation link no longer works: { $raison }. Ask for a new invitation.
+invitation-accepter = Accept the invitation
+compte-organisations = My organisations
+compte-aucune-organisation = You manage no organisation.
+compte-gerer-membres = members

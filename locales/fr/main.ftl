@@ -424,3 +424,25 @@ territoire-organisations-resume = { $total ->
    *[other] { $n } organisations en activité ont leur siège ou agissent ici.
 }
 territoire-organisations-toutes = Voir toutes les organisations de ce territoire dans l'annuaire
+membres-titre = Membres et invitations
+membres-liste = Membres
+membres-role = Rôle
+membres-actions = Actions
+membres-retirer = Retirer
+membres-invitations = Invitations en attente
+membres-expire = expire le
+membres-inviter = Inviter une personne
+membres-inviter-bouton = Envoyer l'invitation
+membres-role-editeur = éditeur (modifie la fiche, ses offres et besoins)
+membres-role-proprietaire = propriétaire (gère aussi les membres)
+membres-invitation-envoyee = Invitation envoyée à { $email }.
+journal-organisation-titre = Journal des modifications de l'organisation
+invitation-titre = Invitation à rejoindre une organisation
+invitation-texte = Vous êtes invité·e à gérer la fiche de « { $organisation } » comme { $role } (invitation adressée à { $email }).
+invitation-autre-compte = Vous êtes connecté·e avec un autre compte : connectez-vous avec { $email } pour accepter.
+invitation-connexion = Connectez-vous avec { $email } (ou créez un compte avec cette adresse), puis revenez sur ce lien.
+invitation-refusee = Ce lien d'invitation ne fonctionne plus : { $raison }. Demandez une nouvelle invitation.
+invitation-accepter = Accepter l'invitation
+compte-organisations = Mes organisations
+compte-aucune-organisation = Vous ne gérez aucune organisation.
+compte-gerer-membres = membres

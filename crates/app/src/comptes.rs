@@ -167,10 +167,10 @@ impl App {
         .map_err(store)?;
         let mail = OutgoingEmail {
             to: email.as_str().to_string(),
-            subject: "Alliances : confirmez votre adresse e-mail".into(),
+            subject: "Alliances : confirmez votre adresse e-mail / confirm your e-mail address".into(),
             body: format!(
-                "Bonjour {name},\n\nPour activer votre compte Alliances, ouvrez ce lien dans les 48 heures :\n{}/compte/verification/{token}\n\nSi vous n'avez pas créé de compte, ignorez ce message.\n",
-                link_base.trim_end_matches('/')
+                "Bonjour {name},\n\nPour activer votre compte Alliances, ouvrez ce lien dans les 48 heures :\n{link}\n\nSi vous n'avez pas créé de compte, ignorez ce message.{EN}Hello {name},\n\nTo activate your Alliances account, open this link within 48 hours:\n{link}\n\nIf you did not sign up, ignore this message.\n",
+                link = format!("{}/compte/verification/{token}", link_base.trim_end_matches('/'))
             ),
         };
         let payload =
@@ -505,7 +505,11 @@ fn login_key(email: &str) -> String {
         .unwrap_or_else(|_| email.trim().to_lowercase())
 }
 
-fn queue_email(mail: &OutgoingEmail) -> Result<String, AppError> {
+/// Account e-mails are written in French, then in English after this separator (the platform
+/// does not know a reader's language before they sign in).
+pub const EN: &str = "\n\n---\nEnglish version\n\n";
+
+pub(crate) fn queue_email(mail: &OutgoingEmail) -> Result<String, AppError> {
     serde_json::to_string(mail).map_err(|e| AppError::Internal(e.to_string()))
 }
 
@@ -581,11 +585,11 @@ impl App {
         let t = now();
         let mail = OutgoingEmail {
             to: user.email.clone(),
-            subject: "Alliances : réinitialisation du mot de passe".into(),
+            subject: "Alliances : réinitialisation du mot de passe / password reset".into(),
             body: format!(
-                "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{}/compte/reinitialisation/{token}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
-                user.name,
-                link_base.trim_end_matches('/')
+                "Bonjour {name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.{EN}Hello {name},\n\nTo choose a new password, open this link within the hour:\n{link}\n\nIf you did not ask for it, ignore this message: your password does not change.\n",
+                name = user.name,
+                link = format!("{}/compte/reinitialisation/{token}", link_base.trim_end_matches('/'))
             ),
         };
         let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;
@@ -707,19 +711,19 @@ impl App {
         let t = now();
         let confirm = OutgoingEmail {
             to: new_email.as_str().into(),
-            subject: "Alliances : confirmez votre nouvelle adresse e-mail".into(),
+            subject: "Alliances : confirmez votre nouvelle adresse e-mail / confirm your new e-mail address".into(),
             body: format!(
-                "Bonjour {},\n\nPour que votre compte Alliances utilise cette adresse, ouvrez ce lien dans les 24 heures :\n{}/compte/email/confirmation/{token}\n",
-                user.name,
-                link_base.trim_end_matches('/')
+                "Bonjour {name},\n\nPour que votre compte Alliances utilise cette adresse, ouvrez ce lien dans les 24 heures :\n{link}\n{EN}Hello {name},\n\nFor your Alliances account to use this address, open this link within 24 hours:\n{link}\n",
+                name = user.name,
+                link = format!("{}/compte/email/confirmation/{token}", link_base.trim_end_matches('/'))
             ),
         };
         let notice = OutgoingEmail {
             to: user.email.clone(),
-            subject: "Alliances : changement d'adresse e-mail demandé".into(),
+            subject: "Alliances : changement d'adresse e-mail demandé / e-mail change requested".into(),
             body: format!(
-                "Bonjour {},\n\nUn changement d'adresse vers {} a été demandé pour votre compte. Si ce n'est pas vous, changez votre mot de passe.\n",
-                user.name, new_email
+                "Bonjour {name},\n\nUn changement d'adresse vers {new_email} a été demandé pour votre compte. Si ce n'est pas vous, changez votre mot de passe.{EN}Hello {name},\n\nA change of address to {new_email} was requested for your account. If it was not you, change your password.\n",
+                name = user.name,
             ),
         };
         let mut tx = self.db.pool().begin().await.map_err(|e| store(e.into()))?;

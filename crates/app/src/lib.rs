@@ -16,6 +16,7 @@ pub mod sessions_cache;
 mod territoires;
 pub mod worker;
 
+pub use alliances_store::audit::AuditEntry;
 pub use territoires::Territoires;
 
 use alliances_store::{changes, territoires as store_territoires, Db, StoreError};

@@ -47,7 +47,9 @@ const LIMITE: i64 = 100;
 impl App {
     async fn resume(&self, id: i64) -> Result<OrgResume, AnnuaireError> {
         let mut conn = self.db.pool().acquire().await?;
-        let f = store::get(&mut conn, id).await?.ok_or(AnnuaireError::Introuvable)?;
+        let f = store::get(&mut conn, id)
+            .await?
+            .ok_or(AnnuaireError::Introuvable)?;
         Ok(OrgResume {
             id,
             nom: f.org.nom,
@@ -57,7 +59,10 @@ impl App {
     }
 
     /// The moderation queue (moderators and admins).
-    pub async fn file_moderation(&self, actor: Option<&CurrentUser>) -> Result<File, AnnuaireError> {
+    pub async fn file_moderation(
+        &self,
+        actor: Option<&CurrentUser>,
+    ) -> Result<File, AnnuaireError> {
         if !can(actor, Action::Moderer) {
             return Err(AnnuaireError::Interdit);
         }
@@ -99,11 +104,15 @@ impl App {
             return Err(AnnuaireError::Interdit);
         }
         if !["traite", "rejete"].contains(&suite) {
-            return Err(AnnuaireError::Refus("suite inconnue : traite ou rejete".into()));
+            return Err(AnnuaireError::Refus(
+                "suite inconnue : traite ou rejete".into(),
+            ));
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !moderation::close_signalement(&mut tx, id, suite, actor.id, now()).await? {
-            return Err(AnnuaireError::Refus("ce signalement a déjà été traité".into()));
+            return Err(AnnuaireError::Refus(
+                "ce signalement a déjà été traité".into(),
+            ));
         }
         tx.commit().await?;
         Ok(())

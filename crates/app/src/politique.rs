@@ -114,16 +114,40 @@ mod tests {
         let owner = Some(RoleOrganisation::Proprietaire);
         let editor = Some(RoleOrganisation::Editeur);
         use Action::*;
-        assert!(can_on_organisation(Some(&member), editor, ModifierOrganisation));
-        assert!(!can_on_organisation(Some(&member), editor, GererOrganisation));
+        assert!(can_on_organisation(
+            Some(&member),
+            editor,
+            ModifierOrganisation
+        ));
+        assert!(!can_on_organisation(
+            Some(&member),
+            editor,
+            GererOrganisation
+        ));
         assert!(can_on_organisation(Some(&member), owner, GererOrganisation));
         // A member of another organisation has no role here.
-        assert!(!can_on_organisation(Some(&member), None, ModifierOrganisation));
-        assert!(!can_on_organisation(Some(&member), None, VoirContactsPrives));
+        assert!(!can_on_organisation(
+            Some(&member),
+            None,
+            ModifierOrganisation
+        ));
+        assert!(!can_on_organisation(
+            Some(&member),
+            None,
+            VoirContactsPrives
+        ));
         assert!(!can_on_organisation(None, owner, ModifierOrganisation));
         let moderator = user(&[Role::Moderateur]);
-        assert!(can_on_organisation(Some(&moderator), None, ModifierOrganisation));
-        assert!(!can_on_organisation(Some(&moderator), None, GererOrganisation));
+        assert!(can_on_organisation(
+            Some(&moderator),
+            None,
+            ModifierOrganisation
+        ));
+        assert!(!can_on_organisation(
+            Some(&moderator),
+            None,
+            GererOrganisation
+        ));
         assert!(can_on_organisation(Some(&member), None, Revendiquer));
         assert!(!can_on_organisation(Some(&member), owner, Revendiquer));
         assert!(can(Some(&member), CreerOrganisation));

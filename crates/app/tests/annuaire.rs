@@ -17,7 +17,12 @@ async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
 
 async fn user(app: &App, email: &str, role: Option<Role>) -> CurrentUser {
     let (id, _) = app
-        .create_user_with_role(email, "Test", role.unwrap_or(Role::OperateurDispositif), "http://x/")
+        .create_user_with_role(
+            email,
+            "Test",
+            role.unwrap_or(Role::OperateurDispositif),
+            "http://x/",
+        )
         .await
         .unwrap();
     let mut u = app.current_user(id).await.unwrap().unwrap();
@@ -80,7 +85,10 @@ async fn create_edit_and_rights() {
         .unwrap();
     let v = vue(app.organisation(Some(&owner), id).await.unwrap());
     assert!(v.peut_modifier && v.peut_gerer);
-    assert_eq!(v.fiche.org.contacts_prives.as_deref(), Some("présidente : 06 00 00 00 00"));
+    assert_eq!(
+        v.fiche.org.contacts_prives.as_deref(),
+        Some("présidente : 06 00 00 00 00")
+    );
     let version = v.fiche.meta.version;
     let mut s = v.fiche.org.saisie();
     s.nom = "Les Amis de l'École publique".into();
@@ -101,7 +109,9 @@ async fn create_edit_and_rights() {
     let modo = vue(app.organisation(Some(&moderator), id).await.unwrap());
     assert!(modo.fiche.org.contacts_prives.is_some() && modo.peut_modifier && !modo.peut_gerer);
 
-    app.modifier_organisation(&owner, id, version, &s).await.unwrap();
+    app.modifier_organisation(&owner, id, version, &s)
+        .await
+        .unwrap();
     // A second edit from the same stale version is a conflict, not a lost update.
     assert!(matches!(
         app.modifier_organisation(&moderator, id, version, &s).await,
@@ -112,7 +122,10 @@ async fn create_edit_and_rights() {
     let mut bad = s.clone();
     bad.siret = Some("12345678901234".into());
     bad.code_commune = Some("99999".into());
-    match app.modifier_organisation(&owner, id, version + 1, &bad).await {
+    match app
+        .modifier_organisation(&owner, id, version + 1, &bad)
+        .await
+    {
         Err(AnnuaireError::Invalide(e)) => {
             let champs: Vec<_> = e.iter().map(|e| e.champ).collect();
             assert_eq!(champs, vec!["siret", "codeCommune"]);
@@ -120,7 +133,9 @@ async fn create_edit_and_rights() {
         other => panic!("{other:?}"),
     }
     // The audit trail has before and after.
-    let log = alliances_store::audit::of_organisation(&app.db, id, 10).await.unwrap();
+    let log = alliances_store::audit::of_organisation(&app.db, id, 10)
+        .await
+        .unwrap();
     assert!(log.iter().any(|e| e.action == "organisation.modification"
         && e.before_json.as_deref().unwrap_or("").contains("l'École\"")));
 }
@@ -145,12 +160,18 @@ async fn offers_needs_and_identifiers() {
         titre: "Mécénat de compétences en comptabilité".into(),
         ..Default::default()
     };
-    let rid = app.enregistrer_ressource(&owner, id, None, &r).await.unwrap();
+    let rid = app
+        .enregistrer_ressource(&owner, id, None, &r)
+        .await
+        .unwrap();
     assert!(matches!(
         app.enregistrer_ressource(&other, id, None, &r).await,
         Err(AnnuaireError::Interdit)
     ));
-    let (other_org, _) = app.creer_organisation(&other, &asso("Autre", "42218")).await.unwrap();
+    let (other_org, _) = app
+        .creer_organisation(&other, &asso("Autre", "42218"))
+        .await
+        .unwrap();
     // A resource id of another organisation is not found through this one.
     assert!(matches!(
         app.supprimer_ressource(&other, other_org, rid).await,
@@ -158,7 +179,14 @@ async fn offers_needs_and_identifiers() {
     ));
     let mut q = OrgQuery::new(alliances_app::now());
     q.offres = 1; // competences
-    let hits: Vec<i64> = app.organisations.search(&q).unwrap().hits.iter().map(|h| h.id).collect();
+    let hits: Vec<i64> = app
+        .organisations
+        .search(&q)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect();
     assert_eq!(hits, vec![id]);
     assert_eq!(search(&app, "comptabilite"), vec![id]);
     app.supprimer_ressource(&owner, id, rid).await.unwrap();
@@ -171,21 +199,39 @@ async fn duplicates_go_to_review_and_merge_redirects() {
     let a = user(&app, "a@asso.fr", None).await;
     let b = user(&app, "b@asso.fr", None).await;
     let moderator = user(&app, "modo@asso.fr", Some(Role::Moderateur)).await;
-    let (first, _) = app.creer_organisation(&a, &asso("Les Restos du Cœur", "42218")).await.unwrap();
-    let (second, d) = app.creer_organisation(&b, &asso("LES RESTOS DU COEUR", "42218")).await.unwrap();
+    let (first, _) = app
+        .creer_organisation(&a, &asso("Les Restos du Cœur", "42218"))
+        .await
+        .unwrap();
+    let (second, d) = app
+        .creer_organisation(&b, &asso("LES RESTOS DU COEUR", "42218"))
+        .await
+        .unwrap();
     assert_eq!(d, vec![first]);
-    let (_, d) = app.creer_organisation(&b, &asso("Les Restos du Coeurs", "42001")).await.unwrap();
+    let (_, d) = app
+        .creer_organisation(&b, &asso("Les Restos du Coeurs", "42001"))
+        .await
+        .unwrap();
     assert_eq!(d.len(), 2, "very similar names in the same département");
-    let queue = alliances_store::moderation::doublons_a_examiner(&app.db, 10).await.unwrap();
+    let queue = alliances_store::moderation::doublons_a_examiner(&app.db, 10)
+        .await
+        .unwrap();
     assert_eq!(queue.len(), 3);
-    let pair = queue.iter().find(|p| p.raison == "meme-nom-meme-commune").unwrap();
+    let pair = queue
+        .iter()
+        .find(|p| p.raison == "meme-nom-meme-commune")
+        .unwrap();
     assert!(matches!(
         app.decider_doublon(&a, pair.id, Some(first)).await,
         Err(AnnuaireError::Interdit)
     ));
-    app.decider_doublon(&moderator, pair.id, Some(first)).await.unwrap();
+    app.decider_doublon(&moderator, pair.id, Some(first))
+        .await
+        .unwrap();
     // The absorbed page redirects; its member now belongs to the kept one; search forgets it.
-    assert!(matches!(app.organisation(None, second).await.unwrap(), Lecture::Fusionnee(k) if k == first));
+    assert!(
+        matches!(app.organisation(None, second).await.unwrap(), Lecture::Fusionnee(k) if k == first)
+    );
     let v = vue(app.organisation(Some(&b), first).await.unwrap());
     assert!(v.peut_modifier);
     assert!(!search(&app, "restos").contains(&second));
@@ -202,7 +248,10 @@ async fn claims_are_reviewed() {
     let owner = user(&app, "owner@asso.fr", None).await;
     let claimant = user(&app, "claim@asso.fr", None).await;
     let moderator = user(&app, "modo@asso.fr", Some(Role::Moderateur)).await;
-    let (id, _) = app.creer_organisation(&owner, &asso("Amicale", "42218")).await.unwrap();
+    let (id, _) = app
+        .creer_organisation(&owner, &asso("Amicale", "42218"))
+        .await
+        .unwrap();
     assert!(matches!(
         app.revendiquer(&owner, id, "c'est moi").await,
         Err(AnnuaireError::Interdit)
@@ -211,7 +260,10 @@ async fn claims_are_reviewed() {
         app.revendiquer(&claimant, id, "  ").await,
         Err(AnnuaireError::Invalide(_))
     ));
-    let rid = app.revendiquer(&claimant, id, "Je suis la trésorière").await.unwrap();
+    let rid = app
+        .revendiquer(&claimant, id, "Je suis la trésorière")
+        .await
+        .unwrap();
     assert!(matches!(
         app.revendiquer(&claimant, id, "encore").await,
         Err(AnnuaireError::Refus(_))
@@ -220,7 +272,9 @@ async fn claims_are_reviewed() {
         app.decider_revendication(&claimant, rid, true).await,
         Err(AnnuaireError::Interdit)
     ));
-    app.decider_revendication(&moderator, rid, true).await.unwrap();
+    app.decider_revendication(&moderator, rid, true)
+        .await
+        .unwrap();
     let v = vue(app.organisation(Some(&claimant), id).await.unwrap());
     assert!(v.peut_gerer);
 }
@@ -238,8 +292,144 @@ async fn two_instances_converge_through_the_change_feed() {
         .unwrap();
     let started = std::time::Instant::now();
     while search(&two, "jardin") != vec![id] {
-        assert!(started.elapsed().as_secs() < 5, "instance two did not converge within 5 s");
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "instance two did not converge within 5 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     feed.abort();
+}
+
+#[tokio::test]
+async fn invitations_members_and_the_organisation_journal() {
+    use alliances_app::annuaire::membres::InvitationError;
+    let (app, _g) = app().await;
+    let owner = user(&app, "owner@asso.fr", None).await;
+    let invited = user(&app, "invitee@asso.fr", None).await;
+    let stranger = user(&app, "stranger@asso.fr", None).await;
+    let (id, _) = app
+        .creer_organisation(&owner, &asso("Maison des jeunes", "42218"))
+        .await
+        .unwrap();
+    // Only owners invite.
+    assert!(matches!(
+        app.inviter(&stranger, id, "x@asso.fr", "editeur", "http://x")
+            .await,
+        Err(AnnuaireError::Interdit)
+    ));
+    match app
+        .inviter(&owner, id, "pas-un-email", "chef", "http://x")
+        .await
+    {
+        Err(AnnuaireError::Invalide(e)) => {
+            assert_eq!(
+                e.iter().map(|e| e.champ).collect::<Vec<_>>(),
+                vec!["email", "role"]
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    app.inviter(&owner, id, "Invitee@Asso.fr", "editeur", "http://x")
+        .await
+        .unwrap();
+    // The e-mail carries the link.
+    let job = alliances_store::jobs::claim(&app.db, "t", i64::MAX / 2, 60)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.payload.contains("invitee@asso.fr"))
+        .expect("an invitation e-mail");
+    let mail: alliances_app::comptes::OutgoingEmail = serde_json::from_str(&job.payload).unwrap();
+    let token = mail
+        .body
+        .split("/invitations/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(matches!(
+        app.accepter_invitation(&stranger, &token).await,
+        Err(InvitationError::AutreCompte(_))
+    ));
+    assert_eq!(app.accepter_invitation(&invited, &token).await.unwrap(), id);
+    assert!(matches!(
+        app.accepter_invitation(&invited, &token).await,
+        Err(InvitationError::Refusee("déjà utilisé"))
+    ));
+    assert!(matches!(
+        app.accepter_invitation(&invited, "inconnu").await,
+        Err(InvitationError::Refusee("inconnu"))
+    ));
+    // The editor edits but does not manage members nor read the journal.
+    let v = vue(app.organisation(Some(&invited), id).await.unwrap());
+    assert!(v.peut_modifier && !v.peut_gerer);
+    assert!(matches!(
+        app.equipe(&invited, id).await,
+        Err(AnnuaireError::Interdit)
+    ));
+    assert!(matches!(
+        app.journal_organisation(&invited, id).await,
+        Err(AnnuaireError::Interdit)
+    ));
+    let equipe = app.equipe(&owner, id).await.unwrap();
+    assert_eq!(equipe.membres.len(), 2);
+    // The last owner stays; the editor can be removed.
+    assert!(matches!(
+        app.retirer_membre(&owner, id, owner.id).await,
+        Err(AnnuaireError::Refus(_))
+    ));
+    app.retirer_membre(&owner, id, invited.id).await.unwrap();
+    let (_, journal) = app.journal_organisation(&owner, id).await.unwrap();
+    let actions: Vec<&str> = journal.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "organisation.creation",
+        "organisation.invitation",
+        "organisation.membre.ajout",
+        "organisation.membre.retrait",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    assert_eq!(app.mes_organisations(&owner).await.unwrap().len(), 1);
+    assert!(app.mes_organisations(&invited).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn stale_records_remind_their_owners_once() {
+    let (app, _g) = app().await;
+    let owner = user(&app, "owner@asso.fr", None).await;
+    let (id, _) = app
+        .creer_organisation(&owner, &asso("Vieille fiche", "42218"))
+        .await
+        .unwrap();
+    let (fresh, _) = app
+        .creer_organisation(&owner, &asso("Fiche récente", "42218"))
+        .await
+        .unwrap();
+    assert_eq!(app.rappels_fraicheur("http://x").await.unwrap(), 0);
+    // Thirteen months without verification.
+    let old = alliances_app::now() - 395 * 24 * 3600;
+    sqlx::query("UPDATE organisations SET verifie_le = $1 WHERE id = $2")
+        .bind(old)
+        .bind(id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(app.rappels_fraicheur("http://x").await.unwrap(), 1);
+    // A second pass (or another instance) sends nothing more.
+    assert_eq!(app.rappels_fraicheur("http://x").await.unwrap(), 0);
+    let job = alliances_store::jobs::claim(&app.db, "t", i64::MAX / 2, 60)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(job.payload.contains(&format!("/organisations/{id}")));
+    assert!(!job.payload.contains(&format!("/organisations/{fresh}")));
+    // The page says it; confirming makes it fresh again.
+    let v = vue(app.organisation(None, id).await.unwrap());
+    assert!(v.perime);
+    app.confirmer_organisation(&owner, id).await.unwrap();
+    let v = vue(app.organisation(None, id).await.unwrap());
+    assert!(!v.perime);
 }

@@ -1589,18 +1589,22 @@ mod comptes {
                         }
                     }
                     _ => {
-                        // Fill the cache with the block's sessions (untimed; well within the
-                        // TTL of the timed lookups that follow), then time the hits.
-                        for l in &picks {
-                            request_path(app, l).await?;
-                        }
-                        let now = alliances_app::now();
-                        not_cached += picks
-                            .iter()
-                            .filter(|l| !app.session_cache.contains(&token_hash(&l.cookie), now))
-                            .count();
-                        for l in &picks {
-                            record(&mut hit, request_path(app, l).await?);
+                        // Fill the cache with 100 of the block's sessions (untimed; well within
+                        // the TTL of the timed lookups that follow), then time the hits.
+                        for chunk in picks.chunks(100) {
+                            for l in chunk {
+                                request_path(app, l).await?;
+                            }
+                            let now = alliances_app::now();
+                            not_cached += chunk
+                                .iter()
+                                .filter(|l| {
+                                    !app.session_cache.contains(&token_hash(&l.cookie), now)
+                                })
+                                .count();
+                            for l in chunk {
+                                record(&mut hit, request_path(app, l).await?);
+                            }
                         }
                     }
                 }
@@ -2313,7 +2317,7 @@ mod comptes {
         );
         let _ = writeln!(
             out,
-            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session_for_request(cookie)` (SHA-256 of the cookie, then this instance's session cache — TTL {} s — or on a miss one SELECT joining session, user and roles, then the fill), timed call by call on random sessions among {} live ones after a warm-up. Three methods on the same sessions, in blocks of 1,000 whose order rotates: cache hit (the block's sessions looked up once, untimed, just before), cache miss (each session dropped from the cache, untimed, just before), and the uncached one-query lookup `App::session_with_user` that requests used before the cache. \"Reads only\": every session was marked seen just before, so no lookup writes (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s and empties the cache first, so that each lookup misses and also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session (a hit then pays the UPDATE without the SELECT).",
+            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session_for_request(cookie)` (SHA-256 of the cookie, then this instance's session cache — TTL {} s — or on a miss one SELECT joining session, user and roles, then the fill), timed call by call on random sessions among {} live ones after a warm-up. Three methods on the same sessions, in blocks of 1,000 whose order rotates: cache hit (sessions looked up once, untimed, by 100 just before), cache miss (each session dropped from the cache, untimed, just before), and the uncached one-query lookup `App::session_with_user` that requests used before the cache. \"Reads only\": every session was marked seen just before, so no lookup writes (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s and empties the cache first, so that each lookup misses and also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session (a hit then pays the UPDATE without the SELECT).",
             alliances_app::sessions_cache::SESSION_CACHE_TTL.as_secs(),
             rep.sessions,
             TOUCH_AGE_SECS

@@ -984,3 +984,40 @@ mod tests {
         assert_eq!(fold("Fil d’Ariane"), "fil d'ariane");
     }
 }
+
+/// Fills the form fields `#champ-<name>` and submits the page's `form.formulaire`.
+pub async fn fill(c: &Client, fields: &[(&str, &str)]) -> Result<()> {
+    for (name, value) in fields {
+        let input = find(c, &format!("#champ-{name}"))
+            .await
+            .with_context(|| format!("field {name}"))?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+    }
+    find(c, "form.formulaire button[type=\"submit\"]")
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// The text of the page's `<main>`.
+pub async fn main_text(c: &Client) -> Result<String> {
+    Ok(find(c, "main").await?.text().await?)
+}
+
+/// Waits until the page's main content shows `needle` (the form posts, then the answer loads).
+pub async fn wait_for_text(c: &Client, needle: &str) -> Result<()> {
+    wait_until(WAIT, needle, || async {
+        Ok(match c.find(Locator::Css("main")).await {
+            Ok(main) => main
+                .text()
+                .await
+                .ok()
+                .filter(|t| t.contains(needle))
+                .map(|_| ()),
+            Err(_) => None,
+        })
+    })
+    .await
+}

@@ -2,47 +2,12 @@
 //! log in → log out, and the password reset; axe-core on every account page.
 
 use alliances_e2e::{
-    axe_check, find, goto, harness, wait_for, wait_for_path, wait_until, with_browser, Client,
-    Locator, WAIT,
+    axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path, wait_for_text,
+    with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
 const PASSWORD: &str = "la rivière coule sous le pont";
-
-async fn fill(c: &Client, fields: &[(&str, &str)]) -> Result<()> {
-    for (name, value) in fields {
-        let input = find(c, &format!("#champ-{name}"))
-            .await
-            .with_context(|| format!("field {name}"))?;
-        input.clear().await?;
-        input.send_keys(value).await?;
-    }
-    find(c, "form.formulaire button[type=\"submit\"]")
-        .await?
-        .click()
-        .await?;
-    Ok(())
-}
-
-async fn text(c: &Client) -> Result<String> {
-    Ok(find(c, "main").await?.text().await?)
-}
-
-/// Waits until the page's main content shows `needle` (the form posts, then the answer loads).
-async fn wait_for_text(c: &Client, needle: &str) -> Result<()> {
-    wait_until(WAIT, needle, || async {
-        Ok(match c.find(Locator::Css("main")).await {
-            Ok(main) => main
-                .text()
-                .await
-                .ok()
-                .filter(|t| t.contains(needle))
-                .map(|_| ()),
-            Err(_) => None,
-        })
-    })
-    .await
-}
 
 #[tokio::test]
 async fn sign_up_verify_log_in_and_out() -> Result<()> {
@@ -105,7 +70,7 @@ async fn sign_up_verify_log_in_and_out() -> Result<()> {
         )
         .await?;
         wait_for_path(&c, "/compte").await?;
-        let page = text(&c).await?;
+        let page = main_text(&c).await?;
         ensure!(
             page.contains("Élodie Durand") && page.contains("Adresse confirmée"),
             "account page: {page}"

@@ -546,6 +546,7 @@ proptest! {
             1..4,
         ),
         requetes in prop::collection::vec(requete(), 1..8),
+        prefixes in prop::collection::vec((prop::sample::select(MOTS), 1usize..5, 1usize..12), 1..4),
     ) {
         let i = OrgIndex::in_ram();
         let mut modele: std::collections::BTreeMap<i64, OrgDoc> = Default::default();
@@ -568,6 +569,29 @@ proptest! {
             }
         }
         prop_assert_eq!(i.len(), modele.len());
+        for (mot, n, limite) in prefixes {
+            let prefixe: String = mot.chars().take(n).collect();
+            let mut attendus: Vec<&OrgDoc> = modele
+                .values()
+                .filter(|d| d.nom.split(' ').any(|w| w.starts_with(&prefixe)))
+                .collect();
+            attendus.sort_by_key(|d| {
+                (
+                    !d.nom.starts_with(&prefixe),
+                    !d.actif,
+                    std::cmp::Reverse(d.verifie_le),
+                    d.id,
+                )
+            });
+            let attendus: Vec<i64> = attendus.iter().take(limite).map(|d| d.id).collect();
+            let obtenus: Vec<i64> = i
+                .suggest(&prefixe, limite)
+                .expect("suggest")
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            prop_assert_eq!(obtenus, attendus, "{}", prefixe);
+        }
         for r in requetes {
             let q = OrgQuery {
                 texte: (!r.mots.is_empty()).then(|| r.mots.join(" ")),

@@ -11,11 +11,13 @@ use alliances_domain::annuaire::doublons::nom_normalise;
 use alliances_domain::annuaire::{Lieu, Organisation};
 use sqlx::{AnyConnection, Row};
 
-/// Rows per multi-row `INSERT`: SQLite's driver looks `$n` placeholders up linearly, so very
-/// wide statements cost quadratic time there; PostgreSQL takes far more.
+/// Rows per multi-row `INSERT` (33 values each). SQLite's driver resolves every `$n`
+/// placeholder by name, a linear scan each, so wide statements with `$n` cost quadratic time
+/// there (the reason for ARCHITECTURE.md's 20-row rule); [`inserer`] writes anonymous `?`
+/// placeholders on SQLite instead, bound by position, which lifts it. PostgreSQL stays on `$n`.
 pub fn rows_per_insert(backend: Backend) -> usize {
     match backend {
-        Backend::Sqlite => 20,
+        Backend::Sqlite => 100,
         Backend::Postgres => 200,
     }
 }
@@ -146,7 +148,12 @@ pub async fn inserer(
     let per = rows_per_insert(backend);
     for chunk in rows.chunks(per) {
         let values = (0..chunk.len())
-            .map(|k| format!("({})", placeholders(k * INSERT_COUNT + 1, INSERT_COUNT)))
+            .map(|k| match backend {
+                // Anonymous `?` on SQLite: named `$n` placeholders are looked up one by one by
+                // name (linear each), which makes wide statements quadratic.
+                Backend::Sqlite => format!("({})", vec!["?"; INSERT_COUNT].join(", ")),
+                Backend::Postgres => format!("({})", placeholders(k * INSERT_COUNT + 1, INSERT_COUNT)),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id");

@@ -27,7 +27,8 @@ pub struct Lot {
     pub termine_le: Option<i64>,
 }
 
-const COLUMNS: &str = "id, format, fichier, empreinte, source, licence, auteur_id, etat, lignes_lues, \
+const COLUMNS: &str =
+    "id, format, fichier, empreinte, source, licence, auteur_id, etat, lignes_lues, \
     lignes_importees, lignes_rejetees, derniere_ligne, rapport, demarre_le, termine_le";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Lot, sqlx::Error> {

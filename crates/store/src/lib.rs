@@ -10,6 +10,7 @@ pub mod changes;
 pub mod db;
 pub mod import_rows;
 pub mod imports;
+pub mod invitations;
 pub mod jobs;
 pub mod memberships;
 pub mod moderation;

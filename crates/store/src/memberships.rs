@@ -59,11 +59,12 @@ pub async fn role_of(
     user_id: i64,
     organisation_id: i64,
 ) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
-        .bind(user_id)
-        .bind(organisation_id)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
+            .bind(user_id)
+            .bind(organisation_id)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|r| r.try_get("role")).transpose()?)
 }
 
@@ -93,7 +94,10 @@ pub async fn members_of(
 }
 
 /// Owners of an organisation (user id, e-mail), for reminders.
-pub async fn owners_of(conn: &mut AnyConnection, organisation_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+pub async fn owners_of(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT m.user_id AS user_id, u.email AS email FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.organisation_id = $1 AND m.role = 'proprietaire' ORDER BY m.user_id",
@@ -107,7 +111,11 @@ pub async fn owners_of(conn: &mut AnyConnection, organisation_id: i64) -> Result
         .map_err(Into::into)
 }
 
-pub async fn remove(conn: &mut AnyConnection, user_id: i64, organisation_id: i64) -> Result<bool, StoreError> {
+pub async fn remove(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    organisation_id: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organisation_id = $2")
         .bind(user_id)
         .bind(organisation_id)

@@ -160,7 +160,10 @@ pub async fn pending_revendication(
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-pub async fn revendications_en_attente(db: &Db, limit: i64) -> Result<Vec<Revendication>, StoreError> {
+pub async fn revendications_en_attente(
+    db: &Db,
+    limit: i64,
+) -> Result<Vec<Revendication>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, organisation_id, user_id, message, etat, cree_le FROM revendications WHERE etat = 'en-attente' ORDER BY id LIMIT $1",
     )
@@ -173,7 +176,10 @@ pub async fn revendications_en_attente(db: &Db, limit: i64) -> Result<Vec<Revend
         .map_err(Into::into)
 }
 
-pub async fn get_revendication(conn: &mut AnyConnection, id: i64) -> Result<Option<Revendication>, StoreError> {
+pub async fn get_revendication(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Revendication>, StoreError> {
     let row = sqlx::query(
         "SELECT id, organisation_id, user_id, message, etat, cree_le FROM revendications WHERE id = $1",
     )

@@ -51,7 +51,10 @@ fn join_u8(v: &[u8]) -> String {
 fn split_u8(s: &str) -> Result<Vec<u8>, StoreError> {
     s.split(',')
         .filter(|p| !p.is_empty())
-        .map(|p| p.parse().map_err(|_| StoreError::Corrupt(format!("liste d'ODD « {s} »"))))
+        .map(|p| {
+            p.parse()
+                .map_err(|_| StoreError::Corrupt(format!("liste d'ODD « {s} »")))
+        })
         .collect()
 }
 
@@ -63,7 +66,11 @@ fn slug<T>(what: &str, v: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreErro
     f(v).ok_or_else(|| corrupt(what, v))
 }
 
-fn opt_slug<T>(what: &str, v: Option<String>, f: fn(&str) -> Option<T>) -> Result<Option<T>, StoreError> {
+fn opt_slug<T>(
+    what: &str,
+    v: Option<String>,
+    f: fn(&str) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
     v.map(|v| slug(what, &v, f)).transpose()
 }
 
@@ -74,7 +81,8 @@ const COLUMNS: &str = "id, nom, sigle, profil, sous_type, taille, siren, siret, 
 
 fn fiche_from(r: &AnyRow) -> Result<Fiche, StoreError> {
     let get_s = |c: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(c)?) };
-    let get_o = |c: &str| -> Result<Option<String>, StoreError> { Ok(r.try_get::<Option<String>, _>(c)?) };
+    let get_o =
+        |c: &str| -> Result<Option<String>, StoreError> { Ok(r.try_get::<Option<String>, _>(c)?) };
     let perimetre = get_s("perimetre")?
         .split(' ')
         .filter(|p| !p.is_empty())
@@ -160,9 +168,19 @@ fn bind_org<'q>(
         .bind(o.siret.as_ref().map(|s| s.as_str().to_string()))
         .bind(o.rna.as_ref().map(|s| s.as_str().to_string()))
         .bind(o.commune.as_ref().map(|s| s.as_str().to_string()))
-        .bind(o.commune.as_ref().map(|s| s.departement_prefix().to_string()))
+        .bind(
+            o.commune
+                .as_ref()
+                .map(|s| s.departement_prefix().to_string()),
+        )
         .bind(i64::from(o.national))
-        .bind(o.perimetre.iter().map(Lieu::cle).collect::<Vec<_>>().join(" "))
+        .bind(
+            o.perimetre
+                .iter()
+                .map(Lieu::cle)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
         .bind(o.odd_principal.map(i64::from))
         .bind(join_u8(&o.odd_secondaires))
         .bind(serde_json::to_string(&o.themes).unwrap_or_else(|_| "[]".into()))
@@ -191,7 +209,11 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// Inserts an organisation; returns its id.
-pub async fn insert(conn: &mut AnyConnection, o: &Organisation, m: &Meta) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    o: &Organisation,
+    m: &Meta,
+) -> Result<i64, StoreError> {
     let sql = format!(
         "INSERT INTO organisations ({WRITE_COLUMNS}, source, licence, lot_id, verifie_le, rappel_le, cree_le, modifie_le, version, demo) \
          VALUES ({}) RETURNING id",
@@ -350,11 +372,15 @@ pub async fn id_by_siret(conn: &mut AnyConnection, siret: &str) -> Result<Option
 
 /// Organisations with this SIREN (a company and its establishments, an EPCI).
 pub async fn ids_by_siren(conn: &mut AnyConnection, siren: &str) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query("SELECT id FROM organisations WHERE siren = $1 AND fusionnee_dans IS NULL ORDER BY id")
-        .bind(siren)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(|r| r.try_get("id").map_err(Into::into)).collect()
+    let rows = sqlx::query(
+        "SELECT id FROM organisations WHERE siren = $1 AND fusionnee_dans IS NULL ORDER BY id",
+    )
+    .bind(siren)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Into::into))
+        .collect()
 }
 
 /// (id, name, commune) of the live organisations of a département, for duplicate detection.
@@ -389,11 +415,18 @@ pub async fn same_name_in_commune(
     .bind(alliances_domain::annuaire::doublons::nom_normalise(nom))
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|r| r.try_get("id").map_err(Into::into)).collect()
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Into::into))
+        .collect()
 }
 
 /// Marks `from` as merged into `into` (its page redirects there).
-pub async fn mark_merged(conn: &mut AnyConnection, from: i64, into: i64, now: i64) -> Result<(), StoreError> {
+pub async fn mark_merged(
+    conn: &mut AnyConnection,
+    from: i64,
+    into: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE organisations SET fusionnee_dans = $1, modifie_le = $2, version = version + 1 WHERE id = $3")
         .bind(into)
         .bind(now)
@@ -425,16 +458,28 @@ pub async fn stale_to_remind(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(|r| r.try_get("id").map_err(Into::into)).collect()
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Into::into))
+        .collect()
 }
 
-pub async fn mark_reminded(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE organisations SET rappel_le = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Records that the owners were reminded, unless another instance just did (since
+/// `rappel_avant`): true when this call claimed the reminder.
+pub async fn mark_reminded(
+    conn: &mut AnyConnection,
+    id: i64,
+    rappel_avant: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE organisations SET rappel_le = $1 WHERE id = $2 AND (rappel_le IS NULL OR rappel_le < $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(rappel_avant)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Confirms that the record is up to date without changing it.
@@ -536,14 +581,20 @@ pub async fn delete_ressource(conn: &mut AnyConnection, id: i64) -> Result<bool,
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get_ressource(conn: &mut AnyConnection, id: i64) -> Result<Option<FicheRessource>, StoreError> {
+pub async fn get_ressource(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<FicheRessource>, StoreError> {
     let sql = format!("SELECT {R_COLUMNS} FROM ressources WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(ressource_from).transpose()
 }
 
 /// Offers and needs of several organisations (one query per 100 ids), by organisation then id.
-pub async fn ressources_of(db: &Db, organisation_ids: &[i64]) -> Result<Vec<FicheRessource>, StoreError> {
+pub async fn ressources_of(
+    db: &Db,
+    organisation_ids: &[i64],
+) -> Result<Vec<FicheRessource>, StoreError> {
     let mut out = Vec::new();
     for chunk in organisation_ids.chunks(100) {
         let sql = format!(
@@ -562,10 +613,18 @@ pub async fn ressources_of(db: &Db, organisation_ids: &[i64]) -> Result<Vec<Fich
 }
 
 /// Offers and needs of organisations with ids in (after, until], for index rebuilds.
-pub async fn ressources_in_range(db: &Db, after: i64, until: i64) -> Result<Vec<FicheRessource>, StoreError> {
+pub async fn ressources_in_range(
+    db: &Db,
+    after: i64,
+    until: i64,
+) -> Result<Vec<FicheRessource>, StoreError> {
     let sql = format!(
         "SELECT {R_COLUMNS} FROM ressources WHERE organisation_id > $1 AND organisation_id <= $2 ORDER BY organisation_id, id"
     );
-    let rows = sqlx::query(&sql).bind(after).bind(until).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(until)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(ressource_from).collect()
 }

@@ -50,7 +50,10 @@ impl Recherche {
         };
         for v in p.list("profil") {
             let x = Profil::from_slug(v).ok_or_else(|| {
-                Problem::bad_request("profil", format!("profil inconnu ; attendu : {}", Profil::slugs()))
+                Problem::bad_request(
+                    "profil",
+                    format!("profil inconnu ; attendu : {}", Profil::slugs()),
+                )
             })?;
             if !r.profils.contains(&x) {
                 r.profils.push(x);
@@ -63,7 +66,12 @@ impl Recherche {
                         r.odd.push(n)
                     }
                 }
-                _ => return Err(Problem::bad_request("odd", "numéro d'ODD de 1 à 17 attendu")),
+                _ => {
+                    return Err(Problem::bad_request(
+                        "odd",
+                        "numéro d'ODD de 1 à 17 attendu",
+                    ))
+                }
             }
         }
         for (name, out) in [("offre", &mut r.offres), ("besoin", &mut r.besoins)] {
@@ -79,7 +87,11 @@ impl Recherche {
                 }
             }
         }
-        if let Some(t) = p.text("territoire").map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = p
+            .text("territoire")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             let (lieu, nom) = resoudre_territoire(territoires, t).ok_or_else(|| {
                 Problem::bad_request(
                     "territoire",

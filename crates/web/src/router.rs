@@ -45,6 +45,19 @@ pub fn routes(state: AppState) -> Router {
             "/organisations/{id}/signalement",
             post(pages::annuaire::signalement),
         )
+        .route(
+            "/organisations/{id}/membres",
+            get(pages::membres::membres).post(pages::membres::inviter),
+        )
+        .route(
+            "/organisations/{id}/membres/{user}/retrait",
+            post(pages::membres::retirer),
+        )
+        .route("/organisations/{id}/journal", get(pages::membres::journal))
+        .route(
+            "/invitations/{token}",
+            get(pages::membres::invitation).post(pages::membres::accepter),
+        )
         // Accounts
         .route("/compte", get(pages::compte::compte))
         .route(
@@ -138,6 +151,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         .route("/api/v1/moi", get(api::compte::moi))
+        .merge(api::organisations::routes())
         // Operations and assets
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))

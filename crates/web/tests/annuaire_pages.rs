@@ -55,7 +55,9 @@ async fn create_find_and_edit_an_organisation() {
     // The page escapes HTML, shows private contacts to the owner only.
     let page = owner.get(&format!("/organisations/{id}")).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Les Jardiniers &lt;b&gt;solidaires&lt;/b&gt;"));
+    assert!(page
+        .body
+        .contains("Les Jardiniers &lt;b&gt;solidaires&lt;/b&gt;"));
     assert!(!page.body.contains("<b>solidaires</b>"));
     assert!(page.body.contains("06 11 22 33 44"));
     let mut visitor = Browser::new();
@@ -66,13 +68,23 @@ async fn create_find_and_edit_an_organisation() {
 
     // Found by a plural, unaccented word, in its département (which includes its commune), with
     // facet counts; not found in another département.
-    let page = visitor.get("/annuaire?q=jardinier&territoire=departement%3A42").await;
+    let page = visitor
+        .get("/annuaire?q=jardinier&territoire=departement%3A42")
+        .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(&format!("/organisations/{id}")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("/organisations/{id}")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Loire"));
-    let page = visitor.get("/annuaire?q=jardinier&territoire=departement%3A71").await;
+    let page = visitor
+        .get("/annuaire?q=jardinier&territoire=departement%3A71")
+        .await;
     assert!(!page.body.contains(&format!("/organisations/{id}")));
-    let page = visitor.get("/annuaire?odd=2&profil=association&q=jardiniers").await;
+    let page = visitor
+        .get("/annuaire?odd=2&profil=association&q=jardiniers")
+        .await;
     assert!(page.body.contains(&format!("/organisations/{id}")));
     // The territory page lists it.
     let page = visitor.get("/territoires/commune/42218").await;
@@ -160,8 +172,16 @@ async fn create_find_and_edit_an_organisation() {
 async fn every_mutating_route_refuses_who_has_no_right() {
     let mut owner = verified("pages-a@asso.fr").await;
     let mut other = verified("pages-b@asso.fr").await;
-    let id = create(&mut owner, &[("nom", "Amicale A"), ("profil", "association")]).await;
-    let other_id = create(&mut other, &[("nom", "Amicale B"), ("profil", "association")]).await;
+    let id = create(
+        &mut owner,
+        &[("nom", "Amicale A"), ("profil", "association")],
+    )
+    .await;
+    let other_id = create(
+        &mut other,
+        &[("nom", "Amicale B"), ("profil", "association")],
+    )
+    .await;
     assert_ne!(id, other_id);
     let csrf = other.get("/annuaire").await.csrf();
     let csrf = if csrf.is_empty() {
@@ -175,6 +195,8 @@ async fn every_mutating_route_refuses_who_has_no_right() {
         format!("/organisations/{id}/confirmation"),
         format!("/organisations/{id}/ressources"),
         format!("/organisations/{id}/ressources/1/suppression"),
+        format!("/organisations/{id}/membres"),
+        format!("/organisations/{id}/membres/1/retrait"),
         "/admin/moderation/doublons/1".to_string(),
         "/admin/moderation/revendications/1".to_string(),
         "/admin/moderation/signalements/1".to_string(),
@@ -196,16 +218,56 @@ async fn every_mutating_route_refuses_who_has_no_right() {
             .await;
         assert_eq!(page.status, 403, "{path}: {}", page.body);
     }
-    assert_eq!(other.get(&format!("/organisations/{id}/modifier")).await.status, 403);
-    assert_eq!(other.get("/admin/moderation").await.status, 403);
-    // Anonymous: 403 on posts, log-in redirect for the creation form.
-    let mut anon = Browser::new();
     assert_eq!(
-        anon.post("/organisations/nouvelle", &[("nom", "x")]).await.status,
+        other
+            .get(&format!("/organisations/{id}/modifier"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(other.get("/admin/moderation").await.status, 403);
+    assert_eq!(
+        other
+            .get(&format!("/organisations/{id}/membres"))
+            .await
+            .status,
         403
     );
     assert_eq!(
-        anon.get("/organisations/nouvelle").await.location.as_deref(),
+        other
+            .get(&format!("/organisations/{id}/journal"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        owner
+            .get(&format!("/organisations/{id}/membres"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        owner
+            .get(&format!("/organisations/{id}/journal"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(other.get("/invitations/inconnu").await.status, 400);
+    // Anonymous: 403 on posts, log-in redirect for the creation form.
+    let mut anon = Browser::new();
+    assert_eq!(
+        anon.post("/organisations/nouvelle", &[("nom", "x")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        anon.get("/organisations/nouvelle")
+            .await
+            .location
+            .as_deref(),
         Some("/compte/connexion")
     );
     // Without the CSRF token: 403 even for the owner.
@@ -232,19 +294,30 @@ async fn every_mutating_route_refuses_who_has_no_right() {
 async fn claims_and_reports_reach_the_moderators() {
     let mut owner = verified("pages-claim-owner@asso.fr").await;
     let mut claimant = verified("pages-claimant@asso.fr").await;
-    let id = create(&mut owner, &[("nom", "Comité des fêtes"), ("profil", "association")]).await;
+    let id = create(
+        &mut owner,
+        &[("nom", "Comité des fêtes"), ("profil", "association")],
+    )
+    .await;
     let csrf = claimant.get(&format!("/organisations/{id}")).await.csrf();
     let page = claimant
         .post(
             &format!("/organisations/{id}/revendication"),
-            &[("_csrf", &csrf), ("message", "Je suis le nouveau président")],
+            &[
+                ("_csrf", &csrf),
+                ("message", "Je suis le nouveau président"),
+            ],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     let page = claimant
         .post(
             &format!("/organisations/{id}/signalement"),
-            &[("_csrf", &csrf), ("motif", "inexact"), ("message", "Adresse fausse")],
+            &[
+                ("_csrf", &csrf),
+                ("motif", "inexact"),
+                ("message", "Adresse fausse"),
+            ],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -300,7 +373,9 @@ async fn claims_and_reports_reach_the_moderators() {
 /// The account created by `create_user_with_role` gets its password through the reset form.
 async fn set_password_and_log_in(email: &str) -> Browser {
     let mut b = Browser::new();
-    let page = b.submit("/compte/mot-de-passe-oublie", &[("email", email)]).await;
+    let page = b
+        .submit("/compte/mot-de-passe-oublie", &[("email", email)])
+        .await;
     assert!(page.status == 200 || page.status == 303, "{}", page.body);
     let mails = emails_to(email).await;
     let link = link_path(mails.last().expect("a reset e-mail"));

@@ -6,64 +6,17 @@
 
 use alliances_app::comptes::NewAccount;
 use alliances_app::jetons::Scope;
-use alliances_app::App;
 use alliances_domain::comptes::Role;
 use serde_json::{json, Value};
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
 
-struct Server {
-    base: String,
-    app: Arc<App>,
-    rt: tokio::runtime::Handle,
-}
+mod common;
 
-fn server() -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            let handle = rt.handle().clone();
-            rt.block_on(async move {
-                let (url, guard) = alliances_store::testing::fresh_url().await;
-                let app = App::open(&url, 5).await.expect("app opens");
-                let router =
-                    alliances_web::build_router(app.clone(), alliances_web::WebOptions::default());
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let addr = listener.local_addr().unwrap();
-                tx.send((format!("http://{addr}"), app, handle)).unwrap();
-                alliances_web::serve(listener, router, std::future::pending())
-                    .await
-                    .unwrap();
-                drop(guard);
-            });
-        });
-        let (base, app, rt) = rx.recv().unwrap();
-        Server { base, app, rt }
-    })
-}
+use common::{next_address, server};
 
 /// Runs app calls on the server's runtime (its database pool lives there).
 async fn on_server<T: Send + 'static>(f: impl Future<Output = T> + Send + 'static) -> T {
     server().rt.spawn(f).await.unwrap()
-}
-
-/// Each test client comes from its own loopback address (127.0.0.2, .3…), so that the per-address
-/// API rate limit applies to it alone.
-fn next_address() -> std::net::IpAddr {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(2);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
-        127,
-        1,
-        (n / 250) as u8,
-        (n % 250 + 2) as u8,
-    ))
 }
 
 /// A user with a read-write and a read-only token.

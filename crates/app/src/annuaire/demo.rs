@@ -22,7 +22,7 @@ impl App {
         let mut g = Generateur::new(&territoires.referentiel, 2026, at, "demo");
         let mut written = 0;
         while written < n {
-            let mut tx = self.db.pool().begin().await?;
+            let mut tx = self.db.begin_write().await?;
             let (mut first, mut last) = (i64::MAX, 0);
             for _ in 0..LOT.min(n - written) {
                 let x = g.suivante();
@@ -34,7 +34,14 @@ impl App {
                 last = last.max(id);
                 written += 1;
             }
-            changes::append(&mut tx, ENTITE_LOT, &format!("{first}-{last}"), "upsert", at).await?;
+            changes::append(
+                &mut tx,
+                ENTITE_LOT,
+                &format!("{first}-{last}"),
+                "upsert",
+                at,
+            )
+            .await?;
             tx.commit().await?;
         }
         self.refresh().await?;

@@ -5,10 +5,14 @@ use super::{AnnuaireError, ENTITE};
 use crate::comptes::CurrentUser;
 use crate::politique::{can, Action};
 use crate::{now, App};
-use alliances_domain::annuaire::doublons::{comparer, nom_normalise, similarite, RaisonDoublon, SEUIL_PROCHE};
+use alliances_domain::annuaire::doublons::{
+    comparer, nom_normalise, similarite, RaisonDoublon, SEUIL_PROCHE,
+};
 use alliances_domain::annuaire::Organisation;
 use alliances_store::import_rows::{self, Voisinage};
-use alliances_store::{audit, changes, memberships, moderation, organisations as store, Conn, StoreError};
+use alliances_store::{
+    audit, changes, memberships, moderation, organisations as store, Conn, StoreError,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// How many records of a département are compared by name (beyond, only exact matches in the
@@ -50,8 +54,8 @@ pub async fn detecter(
 
 /// Import mode: neighbours read from the record's own name on (the same names first, itself
 /// included) and before it.
-const VOISINS_APRES: i64 = 8;
-const VOISINS_AVANT: i64 = 5;
+const VOISINS_APRES: i64 = 4;
+const VOISINS_AVANT: i64 = 3;
 /// Import mode: at most this many review entries per imported record (the closest names).
 const SIGNALEMENTS_PAR_LIGNE: usize = 5;
 
@@ -69,7 +73,9 @@ pub async fn detecter_import(
     let mut voisinages = Vec::new();
     let mut qui: Vec<(i64, String)> = Vec::new();
     for (id, org) in lignes {
-        let Some(commune) = &org.commune else { continue };
+        let Some(commune) = &org.commune else {
+            continue;
+        };
         let nom = nom_normalise(&org.nom);
         if nom.is_empty() {
             continue;
@@ -84,7 +90,9 @@ pub async fn detecter_import(
         return Ok(0);
     }
     let mut candidats: HashMap<usize, Vec<(f64, i64, RaisonDoublon)>> = HashMap::new();
-    for (k, autre, nom_b) in import_rows::voisins(conn, &voisinages, VOISINS_APRES, VOISINS_AVANT).await? {
+    for (k, autre, nom_b) in
+        import_rows::voisins(conn, &voisinages, VOISINS_APRES, VOISINS_AVANT).await?
+    {
         let (id, nom_a) = &qui[k];
         if autre == *id {
             continue;
@@ -134,14 +142,16 @@ impl App {
         if !can(Some(actor), Action::Moderer) {
             return Err(AnnuaireError::Interdit);
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let d = moderation::get_doublon(&mut tx, doublon_id)
             .await?
             .ok_or(AnnuaireError::Introuvable)?;
         let at = now();
         match garder {
             None => {
-                if !moderation::close_doublon(&mut tx, doublon_id, "distincts", actor.id, at).await? {
+                if !moderation::close_doublon(&mut tx, doublon_id, "distincts", actor.id, at)
+                    .await?
+                {
                     return Err(AnnuaireError::Refus("ce doublon a déjà été traité".into()));
                 }
             }
@@ -155,7 +165,9 @@ impl App {
                         "l'organisation gardée doit être l'une des deux".into(),
                     ));
                 };
-                if !moderation::close_doublon(&mut tx, doublon_id, "fusionnes", actor.id, at).await? {
+                if !moderation::close_doublon(&mut tx, doublon_id, "fusionnes", actor.id, at)
+                    .await?
+                {
                     return Err(AnnuaireError::Refus("ce doublon a déjà été traité".into()));
                 }
                 let before = store::get(&mut tx, absorbee).await?;

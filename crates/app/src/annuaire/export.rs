@@ -62,7 +62,9 @@ pub const COLONNES: &[&str] = &[
 pub enum FormatExport {
     /// `separateur`: `,` or `;`. With `;` (spreadsheets), a cell that starts with `=`, `+`, `-`
     /// or `@` gets a leading apostrophe so that it is not run as a formula.
-    Csv { separateur: u8 },
+    Csv {
+        separateur: u8,
+    },
     Jsonl,
 }
 
@@ -187,7 +189,8 @@ pub struct Exporteur<'r> {
 fn cellule(out: &mut Vec<u8>, v: &str, sep: u8) {
     let formule = sep == b';' && v.starts_with(['=', '+', '-', '@']);
     let citer = formule
-        || v.bytes().any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r')
+        || v.bytes()
+            .any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r')
         || v.starts_with(' ')
         || v.ends_with(' ');
     if !citer {
@@ -247,7 +250,12 @@ impl Exporteur<'_> {
             FormatExport::Csv { separateur: s } => {
                 let opt = |v: Option<&str>| v.unwrap_or("").to_string();
                 let liste = |v: &[String]| v.join(SEPARATEUR_LISTE);
-                let nums = |v: &[u8]| v.iter().map(u8::to_string).collect::<Vec<_>>().join(SEPARATEUR_LISTE);
+                let nums = |v: &[u8]| {
+                    v.iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(SEPARATEUR_LISTE)
+                };
                 let cellules: [String; 29] = [
                     p.id.to_string(),
                     p.nom.to_string(),
@@ -295,7 +303,9 @@ impl Exporteur<'_> {
 /// (None at the end).
 pub async fn page(db: &Db, apres: i64) -> Result<(Vec<Fiche>, Option<i64>), AppError> {
     let mut fiches = store::page(db, apres, PAGE).await?;
-    let suite = (fiches.len() as i64 == PAGE).then(|| fiches.last().map(|f| f.id)).flatten();
+    let suite = (fiches.len() as i64 == PAGE)
+        .then(|| fiches.last().map(|f| f.id))
+        .flatten();
     fiches.retain(|f| f.meta.fusionnee_dans.is_none());
     Ok((fiches, suite))
 }

@@ -56,21 +56,73 @@ pub struct Generateur<'r> {
 
 const THEMES: &[(&str, &[u8], &str)] = &[
     ("sport", &[3], "la pratique sportive pour tous les âges"),
-    ("culture", &[4, 11], "l'accès à la culture et aux pratiques artistiques"),
-    ("solidarité", &[1, 10], "l'aide alimentaire et l'accompagnement des personnes isolées"),
-    ("jeunesse", &[4], "l'éducation populaire et les loisirs des jeunes"),
-    ("emploi", &[8], "l'insertion professionnelle et le retour à l'emploi"),
-    ("environnement", &[13, 15], "la protection de la biodiversité et des milieux naturels"),
+    (
+        "culture",
+        &[4, 11],
+        "l'accès à la culture et aux pratiques artistiques",
+    ),
+    (
+        "solidarité",
+        &[1, 10],
+        "l'aide alimentaire et l'accompagnement des personnes isolées",
+    ),
+    (
+        "jeunesse",
+        &[4],
+        "l'éducation populaire et les loisirs des jeunes",
+    ),
+    (
+        "emploi",
+        &[8],
+        "l'insertion professionnelle et le retour à l'emploi",
+    ),
+    (
+        "environnement",
+        &[13, 15],
+        "la protection de la biodiversité et des milieux naturels",
+    ),
     ("santé", &[3], "la prévention et l'accès aux soins"),
-    ("logement", &[11], "l'accès au logement et la lutte contre le mal-logement"),
-    ("mobilité", &[11], "les mobilités douces et le transport solidaire"),
-    ("numérique", &[9, 4], "l'inclusion numérique et la médiation"),
-    ("alimentation", &[2, 12], "une alimentation locale, saine et durable"),
-    ("énergie", &[7, 13], "la transition énergétique et la rénovation"),
-    ("égalité", &[5, 10], "l'égalité entre les femmes et les hommes"),
+    (
+        "logement",
+        &[11],
+        "l'accès au logement et la lutte contre le mal-logement",
+    ),
+    (
+        "mobilité",
+        &[11],
+        "les mobilités douces et le transport solidaire",
+    ),
+    (
+        "numérique",
+        &[9, 4],
+        "l'inclusion numérique et la médiation",
+    ),
+    (
+        "alimentation",
+        &[2, 12],
+        "une alimentation locale, saine et durable",
+    ),
+    (
+        "énergie",
+        &[7, 13],
+        "la transition énergétique et la rénovation",
+    ),
+    (
+        "égalité",
+        &[5, 10],
+        "l'égalité entre les femmes et les hommes",
+    ),
     ("patrimoine", &[11], "la sauvegarde du patrimoine local"),
-    ("éducation", &[4], "la réussite éducative et le soutien scolaire"),
-    ("handicap", &[10], "l'inclusion des personnes en situation de handicap"),
+    (
+        "éducation",
+        &[4],
+        "la réussite éducative et le soutien scolaire",
+    ),
+    (
+        "handicap",
+        &[10],
+        "l'inclusion des personnes en situation de handicap",
+    ),
 ];
 
 const VERBES: &[&str] = &[
@@ -100,8 +152,19 @@ const NOMS_FAMILLE: &[&str] = &[
 ];
 
 const METIERS: &[&str] = &[
-    "Boulangerie", "Transports", "Atelier numérique", "Menuiserie", "Imprimerie", "Conseil",
-    "Bâtiment", "Jardins", "Électricité", "Librairie", "Hôtellerie", "Logistique", "Agence web",
+    "Boulangerie",
+    "Transports",
+    "Atelier numérique",
+    "Menuiserie",
+    "Imprimerie",
+    "Conseil",
+    "Bâtiment",
+    "Jardins",
+    "Électricité",
+    "Librairie",
+    "Hôtellerie",
+    "Logistique",
+    "Agence web",
 ];
 
 const ASSOCIATIONS: &[&str] = &[
@@ -250,26 +313,45 @@ impl<'r> Generateur<'r> {
             });
         }
         let taille = Some(*self.alea.pick(match profil {
-            Profil::Entreprise => &[Taille::De1a9, Taille::De10a49, Taille::De50a249, Taille::De250a4999][..],
-            Profil::Association => &[Taille::Aucun, Taille::Aucun, Taille::De1a9, Taille::De10a49][..],
+            Profil::Entreprise => &[
+                Taille::De1a9,
+                Taille::De10a49,
+                Taille::De50a249,
+                Taille::De250a4999,
+            ][..],
+            Profil::Association => {
+                &[Taille::Aucun, Taille::Aucun, Taille::De1a9, Taille::De10a49][..]
+            }
             _ => &[Taille::De1a9, Taille::De10a49, Taille::De50a249][..],
         }));
         let mut partenariats = Vec::new();
         if self.alea.chance(40) {
             partenariats.push(*self.alea.pick(TypePartenariat::ALL));
         }
-        let etat = if self.alea.chance(4) { Etat::Dissoute } else { Etat::Active };
+        let etat = if self.alea.chance(4) {
+            Etat::Dissoute
+        } else {
+            Etat::Active
+        };
         // Verified within the last two years: about half are stale.
         let verifie_le = self.now - (self.alea.below(730 * 24) as i64) * 3600;
         let mut ressources = Vec::new();
         for _ in 0..self.alea.below(4) {
             let nature = *self.alea.pick(NatureRessource::ALL);
-            let sens = if self.alea.chance(50) { Sens::Offre } else { Sens::Besoin };
+            let sens = if self.alea.chance(50) {
+                Sens::Offre
+            } else {
+                Sens::Besoin
+            };
             ressources.push(Ressource {
                 sens,
                 nature,
                 titre: format!("{} — {}", nature.label_fr(), theme2),
-                description: format!("{} {} à {cnom}.", sens.label_fr(), nature.label_fr().to_lowercase()),
+                description: format!(
+                    "{} {} à {cnom}.",
+                    sens.label_fr(),
+                    nature.label_fr().to_lowercase()
+                ),
                 odd: vec![odds2[0]],
                 territoire: None,
                 debut: None,

@@ -178,7 +178,11 @@ impl App {
                 .collect();
             upserts.push(doc(f, &mine, &territoires.referentiel));
         }
-        let deletes: Vec<i64> = ids.iter().copied().filter(|id| !live.contains(id)).collect();
+        let deletes: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !live.contains(id))
+            .collect();
         self.organisations
             .apply(upserts, &deletes)
             .map_err(|e| crate::AppError::Internal(e.to_string()))?;

@@ -5,9 +5,11 @@
 pub mod demo;
 pub mod doublons;
 pub mod export;
+pub mod fraicheur;
 pub mod generateur;
 pub mod import;
 pub mod index;
+pub mod membres;
 
 use crate::comptes::CurrentUser;
 use crate::politique::{can, can_on_organisation, Action, RoleOrganisation};
@@ -139,7 +141,7 @@ impl App {
         let org = annuaire::valider(saisie, &self.territoires().referentiel)
             .map_err(AnnuaireError::Invalide)?;
         let at = now();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         self.identifiants_libres(&mut tx, &org, None).await?;
         let meta = Meta {
             source: "saisie".into(),
@@ -154,7 +156,14 @@ impl App {
             fusionnee_dans: None,
         };
         let id = store::insert(&mut tx, &org, &meta).await?;
-        memberships::add(&mut tx, actor.id, id, RoleOrganisation::Proprietaire.slug(), at).await?;
+        memberships::add(
+            &mut tx,
+            actor.id,
+            id,
+            RoleOrganisation::Proprietaire.slug(),
+            at,
+        )
+        .await?;
         let doublons = doublons::detecter(&mut tx, id, &org, at).await?;
         let after = serde_json::to_string(saisie).unwrap_or_default();
         let id_s = id.to_string();
@@ -223,7 +232,7 @@ impl App {
         version: i64,
         saisie: &OrganisationSaisie,
     ) -> Result<(), AnnuaireError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let before = store::get(&mut tx, id)
             .await?
             .filter(|f| f.meta.fusionnee_dans.is_none())
@@ -245,7 +254,10 @@ impl App {
             return Err(AnnuaireError::Conflit);
         }
         let id_s = id.to_string();
-        let (b, a) = (json_org(&before), serde_json::to_string(&saisie).unwrap_or_default());
+        let (b, a) = (
+            json_org(&before),
+            serde_json::to_string(&saisie).unwrap_or_default(),
+        );
         audit::record(
             &mut tx,
             &audit::NewEntry {
@@ -267,9 +279,15 @@ impl App {
     }
 
     /// Confirms the record is still accurate (resets its freshness).
-    pub async fn confirmer_organisation(&self, actor: &CurrentUser, id: i64) -> Result<(), AnnuaireError> {
-        let mut tx = self.db.pool().begin().await?;
-        store::get(&mut tx, id).await?.ok_or(AnnuaireError::Introuvable)?;
+    pub async fn confirmer_organisation(
+        &self,
+        actor: &CurrentUser,
+        id: i64,
+    ) -> Result<(), AnnuaireError> {
+        let mut tx = self.db.begin_write().await?;
+        store::get(&mut tx, id)
+            .await?
+            .ok_or(AnnuaireError::Introuvable)?;
         let role = self.role_in(&mut tx, Some(actor), id).await?;
         if !can_on_organisation(Some(actor), role, Action::ModifierOrganisation) {
             return Err(AnnuaireError::Interdit);
@@ -307,7 +325,7 @@ impl App {
     ) -> Result<i64, AnnuaireError> {
         let r: Ressource = annuaire::valider_ressource(saisie, &self.territoires().referentiel)
             .map_err(AnnuaireError::Invalide)?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::get(&mut tx, organisation_id)
             .await?
             .filter(|f| f.meta.fusionnee_dans.is_none())
@@ -359,7 +377,7 @@ impl App {
         organisation_id: i64,
         ressource_id: i64,
     ) -> Result<(), AnnuaireError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let role = self.role_in(&mut tx, Some(actor), organisation_id).await?;
         if !can_on_organisation(Some(actor), role, Action::ModifierOrganisation) {
             return Err(AnnuaireError::Interdit);
@@ -408,7 +426,7 @@ impl App {
             }
             return Err(AnnuaireError::Invalide(errs));
         };
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::get(&mut tx, organisation_id)
             .await?
             .filter(|f| f.meta.fusionnee_dans.is_none())
@@ -423,7 +441,8 @@ impl App {
             ));
         }
         let at = now();
-        let id = moderation::add_revendication(&mut tx, organisation_id, actor.id, &message, at).await?;
+        let id =
+            moderation::add_revendication(&mut tx, organisation_id, actor.id, &message, at).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -438,14 +457,16 @@ impl App {
         if !can(Some(actor), Action::Moderer) {
             return Err(AnnuaireError::Interdit);
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let r = moderation::get_revendication(&mut tx, id)
             .await?
             .ok_or(AnnuaireError::Introuvable)?;
         let at = now();
         let etat = if accepter { "acceptee" } else { "refusee" };
         if !moderation::close_revendication(&mut tx, id, etat, actor.id, at).await? {
-            return Err(AnnuaireError::Refus("cette demande a déjà été traitée".into()));
+            return Err(AnnuaireError::Refus(
+                "cette demande a déjà été traitée".into(),
+            ));
         }
         if accepter {
             memberships::add(
@@ -485,7 +506,13 @@ impl App {
         motif: &str,
         message: &str,
     ) -> Result<i64, AnnuaireError> {
-        const MOTIFS: &[&str] = &["inexact", "doublon", "inapproprie", "donnees-personnelles", "autre"];
+        const MOTIFS: &[&str] = &[
+            "inexact",
+            "doublon",
+            "inapproprie",
+            "donnees-personnelles",
+            "autre",
+        ];
         let mut errs = Vec::new();
         if !MOTIFS.contains(&motif) {
             errs.push(ChampErreur::new(
@@ -493,11 +520,12 @@ impl App {
                 format!("motif inconnu ; attendu : {}", MOTIFS.join(", ")),
             ));
         }
-        let message = annuaire::organisation::texte("message", message, 2000, &mut errs).unwrap_or_default();
+        let message =
+            annuaire::organisation::texte("message", message, 2000, &mut errs).unwrap_or_default();
         if !errs.is_empty() {
             return Err(AnnuaireError::Invalide(errs));
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let id = moderation::add_signalement(
             &mut tx,
             entity,

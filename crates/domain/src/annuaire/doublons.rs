@@ -116,13 +116,21 @@ mod tests {
             nom_normalise("Les Amis de l'École – Saint-Étienne"),
             "amis ecole saint etienne"
         );
-        assert_eq!(nom_normalise("  ASSOCIATION   DU  SPORT "), "association sport");
+        assert_eq!(
+            nom_normalise("  ASSOCIATION   DU  SPORT "),
+            "association sport"
+        );
     }
 
     #[test]
     fn candidates() {
         assert_eq!(
-            comparer("Les Restos du Cœur", Some("75056"), "LES RESTOS DU COEUR", Some("75056")),
+            comparer(
+                "Les Restos du Cœur",
+                Some("75056"),
+                "LES RESTOS DU COEUR",
+                Some("75056")
+            ),
             Some((RaisonDoublon::MemeNomMemeCommune, 1.0))
         );
         let (r, s) = comparer(
@@ -135,7 +143,12 @@ mod tests {
         assert_eq!(r, RaisonDoublon::NomTresProche);
         assert!(s > 0.85, "{s}");
         assert_eq!(
-            comparer("Club de football", Some("69123"), "Club de tennis", Some("69123")),
+            comparer(
+                "Club de football",
+                Some("69123"),
+                "Club de tennis",
+                Some("69123")
+            ),
             None
         );
         assert_eq!(comparer("Le", None, "La", None), None);

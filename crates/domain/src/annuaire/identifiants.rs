@@ -67,10 +67,22 @@ impl Rna {
             return Err(err(KIND, s, "il commence par la lettre W"));
         }
         if c.chars().count() != 10 {
-            return Err(err(KIND, s, "il compte exactement 10 caractères (W et 9 autres)"));
+            return Err(err(
+                KIND,
+                s,
+                "il compte exactement 10 caractères (W et 9 autres)",
+            ));
         }
-        if !c.bytes().skip(1).all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
-            return Err(err(KIND, s, "après le W, seulement des chiffres ou des lettres"));
+        if !c
+            .bytes()
+            .skip(1)
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        {
+            return Err(err(
+                KIND,
+                s,
+                "après le W, seulement des chiffres ou des lettres",
+            ));
         }
         Ok(Rna(c))
     }
@@ -103,10 +115,7 @@ mod tests {
             Siret::parse("120 027 016 00019").unwrap().as_str(),
             "12002701600019"
         );
-        assert_eq!(
-            Siret::parse("12002701600019").unwrap().siren(),
-            "120027016"
-        );
+        assert_eq!(Siret::parse("12002701600019").unwrap().siren(), "120027016");
         let e = Siret::parse("12002701600016").unwrap_err();
         assert!(e.reason.contains("Luhn"));
         let e = Siret::parse("1200270160001").unwrap_err();

@@ -3,7 +3,9 @@
 //! where the rules live; each problem names its field.
 
 use super::identifiants::{Rna, Siret};
-use super::nomenclatures::{Etat, NatureRessource, Profil, Sens, SousType, Taille, TypePartenariat};
+use super::nomenclatures::{
+    Etat, NatureRessource, Profil, Sens, SousType, Taille, TypePartenariat,
+};
 use crate::odd::OddNumber;
 use crate::territoires::{CodeCommune, Niveau, Referentiel, Siren};
 use serde::{Deserialize, Serialize};
@@ -162,7 +164,10 @@ pub fn ligne(
 ) -> Option<String> {
     let cleaned = v.split_whitespace().collect::<Vec<_>>().join(" ");
     if cleaned.chars().any(char::is_control) {
-        errs.push(ChampErreur::new(champ, "contient des caractères de contrôle"));
+        errs.push(ChampErreur::new(
+            champ,
+            "contient des caractères de contrôle",
+        ));
         return None;
     }
     let n = cleaned.chars().count();
@@ -184,8 +189,14 @@ pub fn texte(
     errs: &mut Vec<ChampErreur>,
 ) -> Option<String> {
     let cleaned = v.replace("\r\n", "\n").trim().to_string();
-    if cleaned.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        errs.push(ChampErreur::new(champ, "contient des caractères de contrôle"));
+    if cleaned
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errs.push(ChampErreur::new(
+            champ,
+            "contient des caractères de contrôle",
+        ));
         return None;
     }
     let n = cleaned.chars().count();
@@ -636,7 +647,8 @@ pub fn valider_ressource(
         .collect();
     odd.sort_unstable();
     odd.dedup();
-    let territoire = blank(&s.territoire).and_then(|t| lieu("territoire", t, referentiel, &mut errs));
+    let territoire =
+        blank(&s.territoire).and_then(|t| lieu("territoire", t, referentiel, &mut errs));
     let date = |champ: &'static str, v: &Option<String>, errs: &mut Vec<ChampErreur>| {
         blank(v).and_then(|d| match date_iso(d) {
             Ok(x) => Some(x),

@@ -43,7 +43,10 @@ fn full_organisation_round_trips() {
         themes: vec!["emploi".into(), "emploi".into(), "insertion".into()],
         description: Some("Ligne 1\r\nLigne 2".into()),
         site_web: Some("www.exemple.fr".into()),
-        partenariats: vec!["mecenat-competences".into(), "cooperation-economique".into()],
+        partenariats: vec![
+            "mecenat-competences".into(),
+            "cooperation-economique".into(),
+        ],
         date_creation: Some("01/02/2003".into()),
         ..Default::default()
     };
@@ -141,7 +144,10 @@ fn sizes_and_control_characters() {
     // HTML is text like any other: kept as typed, escaped on output.
     let mut s = base();
     s.nom = "<script>alert(1)</script>".into();
-    assert_eq!(valider(&s, &refe()).unwrap().nom, "<script>alert(1)</script>");
+    assert_eq!(
+        valider(&s, &refe()).unwrap().nom,
+        "<script>alert(1)</script>"
+    );
 }
 
 #[test]

@@ -16,12 +16,15 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use super::segment::{
-    SegVue, COL_ACTIF, COL_BESOINS, COL_DEMO, COL_ODD, COL_OFFRES, COL_PROFIL, NB_COLONNES,
-    NB_FACETTES,
+    SegVue, COL_ACTIF, COL_BESOINS, COL_DEMO, COL_ODD, COL_OFFRES, COL_PROFIL, NB_FACETTES,
 };
 use super::{Facettes, Fraicheur, DEMOTION_PERIME, FRAICHEUR_SECONDES};
 
 const K1: f32 = 1.2;
+/// From this many documents per word of 64 on average, the facets of a set are counted with a
+/// popcount per column over all its words; below, document by document through the byte
+/// histograms (one read of the packed bits each).
+const SEUIL_POPCOUNT: u64 = 2;
 const B: f32 = 0.75;
 
 /// One postings list of a query term: a field and its BM25 constants.
@@ -282,6 +285,13 @@ impl Sortie {
     }
 }
 
+/// `r &= x`, word by word.
+fn et(r: &mut [u64], x: &[u64]) {
+    for (a, x) in r.iter_mut().zip(x) {
+        *a &= x;
+    }
+}
+
 fn compte(bits: &[u64]) -> u64 {
     bits.iter().map(|w| u64::from(w.count_ones())).sum()
 }
@@ -514,7 +524,7 @@ pub(crate) fn segment(
     sortie: &mut Sortie,
 ) -> tantivy::Result<()> {
     let seg = &vue.data;
-    let n = seg.lignes.len();
+    let n = seg.verifie.len();
     if n == 0 {
         return Ok(());
     }
@@ -615,6 +625,14 @@ pub(crate) fn segment(
                 if base && compte(r) * 16 < u64::from(info.doc_freq) {
                     let mut p = ii.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
                     filtre_par_saut(r, &mut p);
+                } else if let Some(bits) = seg.filtre_en_cache(terme) {
+                    if base {
+                        for (a, t) in r.iter_mut().zip(bits.iter()) {
+                            *a &= *t;
+                        }
+                    } else {
+                        r.copy_from_slice(&bits[..nw]);
+                    }
                 } else {
                     let bp =
                         ii.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
@@ -627,6 +645,8 @@ pub(crate) fn segment(
                     } else {
                         marque(bp, r);
                     }
+                    let bits: &[u64] = if base { tmp } else { r };
+                    seg.met_en_cache(terme, info.doc_freq, bits);
                 }
             }
         }
@@ -650,7 +670,7 @@ pub(crate) fn segment(
     // Documents `< frontiere` are up to date when the segment is sorted.
     let frontiere = seg
         .trie
-        .then(|| seg.lignes.partition_point(|l| l.verifie_le >= f.seuil));
+        .then(|| seg.verifie.partition_point(|v| *v >= f.seuil));
     match (f.fraicheur, frontiere) {
         (None, _) => {}
         (Some(fr), Some(front)) => {
@@ -662,7 +682,7 @@ pub(crate) fn segment(
                 while m != 0 {
                     let d = w * 64 + m.trailing_zeros() as usize;
                     m &= m - 1;
-                    let a_jour = seg.lignes[d].verifie_le >= f.seuil;
+                    let a_jour = seg.verifie[d] >= f.seuil;
                     if a_jour != (fr == Fraicheur::AJour) {
                         *a &= !(1 << (d & 63));
                     }
@@ -672,78 +692,51 @@ pub(crate) fn segment(
     }
 
     let t2 = t0.elapsed();
-    // 3. One pass over the words of the set and their column words: column filters, count,
-    // freshness count, facets. A word holding several documents has its facets counted with a
-    // popcount per slot (sequential reads); a lone document through the byte histograms.
-    let pas = seg.pas();
+    // 3. Column filters, word-wise over the slot-major column bitsets.
     let slot = |c: usize| seg.emplacement.get(c).copied().flatten();
-    let slot_actif = slot(COL_ACTIF);
-    let slot_demo = slot(COL_DEMO);
-    if f.actifs_seulement && slot_actif.is_none() {
-        return Ok(());
+    let colonne = |s: usize| seg.colonne(s);
+    if f.actifs_seulement {
+        match slot(COL_ACTIF) {
+            Some(s) => et(r, colonne(s)),
+            None => return Ok(()),
+        }
     }
-    let mut groupes: Vec<Vec<usize>> = Vec::with_capacity(f.groupes.len());
+    if f.sans_demo {
+        if let Some(s) = slot(COL_DEMO) {
+            for (a, x) in r.iter_mut().zip(colonne(s)) {
+                *a &= !x;
+            }
+        }
+    }
     for g in &f.groupes {
         let slots: Vec<usize> = g.iter().filter_map(|c| slot(*c)).collect();
-        if slots.is_empty() {
-            return Ok(()); // no document of the segment has any of the values asked for
+        match slots.as_slice() {
+            [] => return Ok(()), // no document of the segment has any of the values asked for
+            [s] => et(r, colonne(*s)),
+            _ => {
+                for (w, a) in r.iter_mut().enumerate() {
+                    if *a != 0 {
+                        *a &= slots.iter().fold(0u64, |x, s| x | colonne(*s)[w]);
+                    }
+                }
+            }
         }
-        groupes.push(slots);
     }
-    let filtre_colonnes =
-        f.actifs_seulement || (f.sans_demo && slot_demo.is_some()) || !groupes.is_empty();
-    let mut compte_slots = [0u64; NB_COLONNES];
-    let compte_slots = &mut compte_slots[..pas];
-    let mut hist: Option<Box<[[u32; 256]; 8]>> = None;
+
+    // 4. Count, freshness count, facets: a popcount per column over the whole set when it is
+    // dense, the byte histograms document by document when it is sparse.
     let mut total = 0u64;
     let mut a_jour = 0u64;
-    for (w, a) in r.iter_mut().enumerate() {
-        if *a == 0 {
-            continue;
-        }
-        let Some(cw) = seg.colonnes.get(w * pas..(w + 1) * pas) else {
-            *a = 0;
-            continue;
-        };
-        let mut m = *a;
-        if filtre_colonnes {
-            if let (true, Some(s)) = (f.actifs_seulement, slot_actif) {
-                m &= cw[s];
-            }
-            if let (true, Some(s)) = (f.sans_demo, slot_demo) {
-                m &= !cw[s];
-            }
-            for g in &groupes {
-                m &= g.iter().fold(0u64, |x, s| x | cw[*s]);
-            }
-            *a = m;
-            if m == 0 {
-                continue;
+    match frontiere {
+        Some(front) => {
+            for (w, a) in r.iter().enumerate() {
+                total += u64::from(a.count_ones());
+                a_jour += u64::from((a & masque_avant(w * 64, front)).count_ones());
             }
         }
-        let k = m.count_ones();
-        total += u64::from(k);
-        let debut = w * 64;
-        a_jour += u64::from(match frontiere {
-            Some(front) => (m & masque_avant(debut, front)).count_ones(),
-            None => {
-                let mut c = 0;
-                let mut x = m;
-                while x != 0 {
-                    let d = debut + x.trailing_zeros() as usize;
-                    x &= x - 1;
-                    c += u32::from(seg.lignes[d].verifie_le >= f.seuil);
-                }
-                c
-            }
-        });
-        if k >= 2 {
-            for (c, x) in compte_slots.iter_mut().zip(cw) {
-                *c += u64::from((m & x).count_ones());
-            }
-        } else {
-            let h = hist.get_or_insert_with(|| Box::new([[0u32; 256]; 8]));
-            histogramme(h, seg.lignes[debut + m.trailing_zeros() as usize].bits);
+        None => {
+            total = compte(r);
+            pour_chaque(r, |d| a_jour += u64::from(seg.verifie[d] >= f.seuil));
         }
     }
     if total == 0 {
@@ -753,21 +746,34 @@ pub(crate) fn segment(
     let fa = &mut sortie.facettes;
     fa.a_jour += a_jour as u32;
     fa.perimes += (total - a_jour) as u32;
-    let mut c = [0u64; NB_FACETTES];
-    for (slot, &col) in seg.colonnes_utiles.iter().enumerate() {
-        if col < NB_FACETTES {
-            c[col] += compte_slots[slot];
+    // Only the words between the first and the last of the set (a freshness filter, for one,
+    // leaves a range).
+    let premier = r.iter().position(|a| *a != 0).unwrap_or(0);
+    let dernier = r.iter().rposition(|a| *a != 0).unwrap_or(0);
+    let plage = premier..dernier + 1;
+    if total >= plage.len() as u64 * SEUIL_POPCOUNT {
+        let mut c = [0u64; NB_FACETTES];
+        let r = &r[plage.clone()];
+        for (s, &col) in seg.colonnes_utiles.iter().enumerate() {
+            if let (true, Some(x)) = (col < NB_FACETTES, colonne(s).get(plage.clone())) {
+                c[col] = r
+                    .iter()
+                    .zip(x)
+                    .map(|(a, x)| u64::from((a & x).count_ones()))
+                    .sum();
+            }
         }
-    }
-    ajoute_colonnes(fa, &c);
-    if let Some(h) = hist {
+        ajoute_colonnes(fa, &c);
+    } else {
+        let mut h = Box::new([[0u32; 256]; 8]);
+        pour_chaque(r, |d| histogramme(&mut h, seg.bits[d]));
         ajoute_histogrammes(fa, &h);
     }
     let avec_texte = !plan.termes.is_empty();
     let large = true;
 
     let t3 = t0.elapsed();
-    // 4. Top-k.
+    // 5. Top-k.
     let top = &mut sortie.top;
     if avec_texte {
         let mut plancher = top.plancher();
@@ -790,7 +796,7 @@ pub(crate) fn segment(
                 let premier = debut + mot_r.trailing_zeros() as usize;
                 if top
                     .pire()
-                    .is_some_and(|p| seg.lignes[premier].verifie_le < p.verifie_le)
+                    .is_some_and(|p| seg.verifie[premier] < p.verifie_le)
                 {
                     continue;
                 }
@@ -799,10 +805,10 @@ pub(crate) fn segment(
             while m != 0 {
                 let d = debut + m.trailing_zeros() as usize;
                 m &= m - 1;
-                let l = &seg.lignes[d];
+                let verifie_le = seg.verifie[d];
                 let a_jour = match frontiere {
                     Some(front) => d < front,
-                    None => l.verifie_le >= f.seuil,
+                    None => verifie_le >= f.seuil,
                 };
                 let s = if a_jour {
                     acc[d]
@@ -812,7 +818,7 @@ pub(crate) fn segment(
                 if s >= plancher {
                     top.offrir(Candidat {
                         score: s,
-                        verifie_le: l.verifie_le,
+                        verifie_le,
                         id: seg.ids[d],
                         segment: ord,
                         doc: d as DocId,
@@ -826,15 +832,15 @@ pub(crate) fn segment(
         let mut pris = 0usize;
         let mut dernier = i64::MIN;
         pour_chaque_jusqua(r, |d| {
-            let l = &seg.lignes[d];
-            if pris >= top.k && l.verifie_le != dernier {
+            let verifie_le = seg.verifie[d];
+            if pris >= top.k && verifie_le != dernier {
                 return false;
             }
-            dernier = l.verifie_le;
+            dernier = verifie_le;
             pris += 1;
             top.offrir(Candidat {
                 score: 0.0,
-                verifie_le: l.verifie_le,
+                verifie_le,
                 id: seg.ids[d],
                 segment: ord,
                 doc: d as DocId,
@@ -843,10 +849,10 @@ pub(crate) fn segment(
         });
     } else {
         pour_chaque(r, |d| {
-            let l = &seg.lignes[d];
+            let verifie_le = seg.verifie[d];
             top.offrir(Candidat {
                 score: 0.0,
-                verifie_le: l.verifie_le,
+                verifie_le,
                 id: seg.ids[d],
                 segment: ord,
                 doc: d as DocId,
@@ -953,18 +959,18 @@ pub(crate) fn suggestion_segment(
         let mut doc = scorer.doc();
         while doc != tantivy::TERMINATED {
             let vivant = sr.alive_bitset().is_none_or(|a| a.is_alive(doc));
-            if let (true, Some(l)) = (vivant, seg.lignes.get(doc as usize)) {
-                if seg.trie && actifs.pire().is_some_and(|p| l.verifie_le < p.verifie_le) {
+            if let (true, Some(&verifie_le)) = (vivant, seg.verifie.get(doc as usize)) {
+                if seg.trie && actifs.pire().is_some_and(|p| verifie_le < p.verifie_le) {
                     break;
                 }
-                let (dest, score) = if l.est_actif() {
+                let (dest, score) = if seg.est_actif(doc as usize) {
                     (&mut actifs, classes[0])
                 } else {
                     (&mut fermes, classes[1])
                 };
                 dest.offrir(Candidat {
                     score,
-                    verifie_le: l.verifie_le,
+                    verifie_le,
                     id: seg.ids[doc as usize],
                     segment: ord,
                     doc,

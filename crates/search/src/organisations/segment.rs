@@ -1,15 +1,16 @@
 //! Per-segment arrays, read once from the fast fields and field norms when a segment first
 //! appears: the hot loops of a search read them by document id or by 64-document word.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::schema::Field;
-use tantivy::{DocId, SegmentReader};
+use tantivy::{DocId, SegmentReader, Term};
 
 use super::{OrgDoc, NB_PROFILS};
 
-// Layout of the packed facet bits (`bits` fast field and `Ligne::bits`), byte-aligned for the
+// Layout of the packed facet bits (`bits` fast field and `SegData::bits`), byte-aligned for the
 // byte histograms: offers in bits 0–15, needs 16–31, SDGs 32–48, then in the last byte the
 // profile (4 bits), active, demo.
 const DECALAGE_OFFRES: u32 = 0;
@@ -53,23 +54,13 @@ fn colonnes(bits: u64) -> impl Iterator<Item = usize> {
         .chain((bits & BIT_DEMO != 0).then_some(COL_DEMO))
 }
 
-/// One document: packed facet bits and verification date.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Ligne {
-    pub(crate) bits: u64,
-    pub(crate) verifie_le: i64,
-}
-
-impl Ligne {
-    pub(crate) fn est_actif(&self) -> bool {
-        self.bits & BIT_ACTIF != 0
-    }
-}
-
 /// What a segment holds, by document id.
 pub(crate) struct SegData {
     pub(crate) segment_id: SegmentId,
-    pub(crate) lignes: Vec<Ligne>,
+    /// Packed facet bits, by document.
+    pub(crate) bits: Vec<u64>,
+    /// Verification date, by document.
+    pub(crate) verifie: Vec<i64>,
     pub(crate) ids: Vec<i64>,
     /// Field norm ids of the scored fields, in the order given to [`SegData::charger`].
     pub(crate) normes: Vec<Vec<u8>>,
@@ -78,45 +69,71 @@ pub(crate) struct SegData {
     pub(crate) colonnes_utiles: Vec<usize>,
     /// Slot of each column (`None`: no document of the segment belongs to it).
     pub(crate) emplacement: [Option<usize>; NB_COLONNES],
-    /// For each word of 64 documents, one bitset word per slot (stride: the number of slots).
-    pub(crate) colonnes: Vec<u64>,
+    /// One bitset per slot, one after the other (slot-major: filters and counts read each
+    /// column in sequence).
+    colonnes: Vec<u64>,
     /// Verification dates never increase with the document id (the index is sorted on them):
     /// the up-to-date documents are a prefix.
     pub(crate) trie: bool,
+    /// Bitsets of broad territory terms (a région, a large département…), built on first use:
+    /// a filter cache, as search engines keep one. Bounded by [`CACHE_FILTRES_OCTETS`].
+    cache_filtres: Mutex<HashMap<Term, Arc<Vec<u64>>>>,
 }
 
+/// Memory allowed to the filter cache of one segment.
+const CACHE_FILTRES_OCTETS: usize = 16 << 20;
+
 impl SegData {
+    /// The cached bitset of a filter term, if any.
+    pub(crate) fn filtre_en_cache(&self, terme: &Term) -> Option<Arc<Vec<u64>>> {
+        self.cache_filtres.lock().ok()?.get(terme).cloned()
+    }
+
+    /// Keeps the bitset of a filter term matching at least 1/32 of the segment (at least 4,096
+    /// documents), while the cache has room. Cheaper terms are read from their postings.
+    pub(crate) fn met_en_cache(&self, terme: &Term, doc_freq: u32, bits: &[u64]) {
+        let n = self.verifie.len();
+        if (doc_freq as usize) < (n / 32).max(4096) {
+            return;
+        }
+        let taille = bits.len() * 8;
+        if let Ok(mut cache) = self.cache_filtres.lock() {
+            if (cache.len() + 1) * taille <= CACHE_FILTRES_OCTETS {
+                cache.insert(terme.clone(), Arc::new(bits.to_vec()));
+            }
+        }
+    }
+
     pub(crate) fn charger(sr: &SegmentReader, normes: &[Field]) -> tantivy::Result<SegData> {
         let ff = sr.fast_fields();
         let ids_col = ff.i64("id")?;
         let bits_col = ff.u64("bits")?;
         let verif_col = ff.i64("verifie_le")?;
         let n = sr.max_doc() as usize;
-        let mut lignes = Vec::with_capacity(n);
+        let mut bits = Vec::with_capacity(n);
+        let mut verifie = Vec::with_capacity(n);
         let mut ids = Vec::with_capacity(n);
         let mut utilisees = [false; NB_COLONNES];
         for doc in 0..n as DocId {
             ids.push(ids_col.first(doc).unwrap_or_default());
-            let l = Ligne {
-                bits: bits_col.first(doc).unwrap_or_default(),
-                verifie_le: verif_col.first(doc).unwrap_or_default(),
-            };
-            for c in colonnes(l.bits) {
+            let b = bits_col.first(doc).unwrap_or_default();
+            for c in colonnes(b) {
                 utilisees[c] = true;
             }
-            lignes.push(l);
+            bits.push(b);
+            verifie.push(verif_col.first(doc).unwrap_or_default());
         }
         let colonnes_utiles: Vec<usize> = (0..NB_COLONNES).filter(|c| utilisees[*c]).collect();
         let mut emplacement = [None; NB_COLONNES];
         for (slot, c) in colonnes_utiles.iter().enumerate() {
             emplacement[*c] = Some(slot);
         }
-        let pas = colonnes_utiles.len();
-        let mut cols = vec![0u64; n.div_ceil(64) * pas];
-        for (doc, l) in lignes.iter().enumerate() {
-            for c in colonnes(l.bits) {
+        let nw = n.div_ceil(64);
+        let mut cols = vec![0u64; nw * colonnes_utiles.len()];
+        for (doc, b) in bits.iter().enumerate() {
+            for c in colonnes(*b) {
                 if let Some(slot) = emplacement[c] {
-                    cols[doc / 64 * pas + slot] |= 1 << (doc % 64);
+                    cols[slot * nw + doc / 64] |= 1 << (doc % 64);
                 }
             }
         }
@@ -125,24 +142,29 @@ impl SegData {
             let lecteur = sr.get_fieldnorms_reader(*champ)?;
             ns.push((0..n as DocId).map(|d| lecteur.fieldnorm_id(d)).collect());
         }
-        let trie = lignes
-            .windows(2)
-            .all(|w| w[0].verifie_le >= w[1].verifie_le);
+        let trie = verifie.windows(2).all(|w| w[0] >= w[1]);
         Ok(SegData {
             segment_id: sr.segment_id(),
-            lignes,
+            bits,
+            verifie,
             ids,
             normes: ns,
             colonnes_utiles,
             emplacement,
             colonnes: cols,
             trie,
+            cache_filtres: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Number of slots per word.
-    pub(crate) fn pas(&self) -> usize {
-        self.colonnes_utiles.len()
+    pub(crate) fn est_actif(&self, doc: usize) -> bool {
+        self.bits.get(doc).is_some_and(|b| b & BIT_ACTIF != 0)
+    }
+
+    /// The bitset of a slot.
+    pub(crate) fn colonne(&self, slot: usize) -> &[u64] {
+        let nw = self.verifie.len().div_ceil(64);
+        self.colonnes.get(slot * nw..(slot + 1) * nw).unwrap_or(&[])
     }
 }
 
@@ -156,7 +178,7 @@ pub(crate) struct SegVue {
 impl SegVue {
     pub(crate) fn new(data: Arc<SegData>, sr: &SegmentReader) -> SegVue {
         let vivants = sr.alive_bitset().map(|a| {
-            let mut mots = vec![0u64; data.lignes.len().div_ceil(64)];
+            let mut mots = vec![0u64; data.verifie.len().div_ceil(64)];
             for d in a.iter_alive() {
                 if let Some(m) = mots.get_mut(d as usize / 64) {
                     *m |= 1 << (d % 64);

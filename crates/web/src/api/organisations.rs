@@ -658,9 +658,9 @@ fn sans_position(e: &serde_json::Error) -> String {
 }
 
 /// The version given by `If-Match: "<version>"`: 428 without it, 400 when unreadable.
-fn version_attendue(headers: &HeaderMap) -> Result<i64, Response> {
+fn version_attendue(headers: &HeaderMap) -> Result<i64, Problem> {
     let Some(v) = headers.get(header::IF_MATCH) else {
-        return Err(problem_json(
+        return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
             "Version requise",
             "indiquez la version lue dans l'en-tête « If-Match: \"<version>\" » (l'ETag de la fiche) : une modification concurrente ne sera ainsi jamais écrasée",
@@ -677,8 +677,7 @@ fn version_attendue(headers: &HeaderMap) -> Result<i64, Response> {
         _ => Err(Problem::bad_request(
             "If-Match",
             "attendu la version de la fiche entre guillemets, par exemple \"3\"",
-        )
-        .into_response()),
+        )),
     }
 }
 
@@ -1003,7 +1002,7 @@ pub async fn modifier(
     }
     let version = match version_attendue(&headers) {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(p) => return p.into_response(),
     };
     let saisie: dom::OrganisationSaisie = match lire_corps(&headers, &body) {
         Ok(s) => s,

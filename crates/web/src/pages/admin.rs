@@ -136,10 +136,32 @@ pub async fn role(
 
 #[derive(Template)]
 #[template(path = "journal.html")]
-struct JournalPage {
-    layout: Layout,
-    entrees: Vec<(String, String, String, String, String, String)>,
-    suivant: Option<String>,
+pub(crate) struct JournalPage {
+    pub layout: Layout,
+    pub entrees: Vec<(String, String, String, String, String, String)>,
+    pub suivant: Option<String>,
+}
+
+/// Audit entries as table rows (date, author, action, object, before, after).
+pub(crate) fn lignes_journal(
+    entries: Vec<alliances_app::AuditEntry>,
+    l: &Layout,
+) -> Vec<(String, String, String, String, String, String)> {
+    entries
+        .into_iter()
+        .map(|e| {
+            (
+                alliances_app::donnees::iso_datetime(e.at),
+                e.actor_user_id
+                    .map(|a| format!("#{a}"))
+                    .unwrap_or_else(|| l.t("journal-systeme")),
+                e.action,
+                format!("{} {}", e.entity, e.entity_id),
+                e.before_json.unwrap_or_default(),
+                e.after_json.unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 const JOURNAL_PAGE: i64 = 100;
@@ -171,21 +193,7 @@ pub async fn journal(
             entries.last().map(|e| e.id).unwrap_or(0)
         )
     });
-    let entrees = entries
-        .into_iter()
-        .map(|e| {
-            (
-                alliances_app::donnees::iso_datetime(e.at),
-                e.actor_user_id
-                    .map(|a| format!("#{a}"))
-                    .unwrap_or_else(|| l.t("journal-systeme")),
-                e.action,
-                format!("{} {}", e.entity, e.entity_id),
-                e.before_json.unwrap_or_default(),
-                e.after_json.unwrap_or_default(),
-            )
-        })
-        .collect();
+    let entrees = lignes_journal(entries, &l);
     render(&JournalPage {
         layout: l,
         entrees,

@@ -39,7 +39,9 @@ fn un<'a>(f: &'a Champs, nom: &str) -> &'a str {
 }
 
 fn tous<'a>(f: &'a Champs, nom: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    f.iter().filter(move |(k, _)| k == nom).map(|(_, v)| v.as_str())
+    f.iter()
+        .filter(move |(k, _)| k == nom)
+        .map(|(_, v)| v.as_str())
 }
 
 fn opt(v: &str) -> Option<String> {
@@ -62,7 +64,13 @@ fn annuaire_crumb(tr: &Tr) -> Crumb {
     }
 }
 
-fn layout(state: &AppState, visitor: &Visitor, path: &str, title: String, crumbs: Vec<Crumb>) -> Layout {
+fn layout(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    title: String,
+    crumbs: Vec<Crumb>,
+) -> Layout {
     let mut l = Layout::new(state, visitor, path, "annuaire", title);
     let mut all = vec![home_crumb(&l.tr)];
     all.extend(crumbs);
@@ -153,11 +161,16 @@ pub async fn recherche(
     let (recherche, erreur) = match Recherche::lire(&params, &territoires) {
         Ok(r) => (r, None),
         Err(p) => {
-            let e = p.errors.first().map(|e| (e.champ.clone(), e.message.clone()));
+            let e = p
+                .errors
+                .first()
+                .map(|e| (e.champ.clone(), e.message.clone()));
             (Recherche::default(), e)
         }
     };
-    let page_no = params.number("page", 1, 1, 500).map_err(|_| PageError::BadRequest)?;
+    let page_no = params
+        .number("page", 1, 1, 500)
+        .map_err(|_| PageError::BadRequest)?;
     let offset = (page_no - 1) * PAR_PAGE;
     let res = state
         .app
@@ -193,9 +206,15 @@ pub async fn recherche(
                 nom: f.org.nom.clone(),
                 profil: profil_label(f.org.profil, tr.lang).to_string(),
                 lieu,
-                odd: f.org.odd().into_iter().map(|n| (n, odd_titre(n, tr.lang))).collect(),
+                odd: f
+                    .org
+                    .odd()
+                    .into_iter()
+                    .map(|n| (n, odd_titre(n, tr.lang)))
+                    .collect(),
                 perime: alliances_app::annuaire::est_perime(f.meta.verifie_le, at),
-                inactive: (f.org.etat != Etat::Active).then(|| etat_label(f.org.etat, tr.lang).to_string()),
+                inactive: (f.org.etat != Etat::Active)
+                    .then(|| etat_label(f.org.etat, tr.lang).to_string()),
                 demo: f.meta.demo,
                 extrait: if f.org.description.chars().count() > 180 {
                     format!("{extrait}…")
@@ -301,10 +320,16 @@ pub async fn recherche(
             format!("/annuaire?{qs}&page={p}")
         }
     };
-    let pages = res.total.div_ceil(PAR_PAGE).clamp(1, alliances_search::organisations::PROFONDEUR_MAX / PAR_PAGE);
+    let pages = res.total.div_ceil(PAR_PAGE).clamp(
+        1,
+        alliances_search::organisations::PROFONDEUR_MAX / PAR_PAGE,
+    );
     let mut title = tr.t("annuaire-titre");
     if !recherche.q.is_empty() {
-        title = format!("{} — {title}", recherche.q.chars().take(60).collect::<String>());
+        title = format!(
+            "{} — {title}",
+            recherche.q.chars().take(60).collect::<String>()
+        );
     }
     let l = layout(&state, &visitor, "/annuaire", title, vec![]);
     let page = AnnuairePage {
@@ -320,13 +345,20 @@ pub async fn recherche(
         groupes,
         fraicheur,
         actives: recherche.actives,
-        resume: tr.tn("annuaire-resultats", res.total, &[("n", &tr.nombre(res.total as u64))]),
+        resume: tr.tn(
+            "annuaire-resultats",
+            res.total,
+            &[("n", &tr.nombre(res.total as u64))],
+        ),
         lignes,
         precedent: (page_no > 1).then(|| lien(page_no - 1)),
         suivant: (page_no < pages).then(|| lien(page_no + 1)),
         page_info: tr.ta(
             "annuaire-page",
-            &[("page", &page_no.to_string()), ("pages", &pages.to_string())],
+            &[
+                ("page", &page_no.to_string()),
+                ("pages", &pages.to_string()),
+            ],
         ),
         peut_creer: alliances_app::politique::can(
             visitor.user(),
@@ -391,12 +423,17 @@ struct OrganisationPage {
     demo: bool,
     inactive: Option<String>,
     peut_modifier: bool,
+    peut_gerer: bool,
     peut_revendiquer: bool,
     natures: Vec<(String, String)>,
     api_href: String,
 }
 
-fn ressource_ligne(r: &alliances_app::annuaire::FicheRessource, tr: &Tr, territoires: &alliances_app::Territoires) -> RessourceLigne {
+fn ressource_ligne(
+    r: &alliances_app::annuaire::FicheRessource,
+    tr: &Tr,
+    territoires: &alliances_app::Territoires,
+) -> RessourceLigne {
     let res = &r.ressource;
     let mut details = Vec::new();
     if let Some(t) = &res.territoire {
@@ -413,7 +450,11 @@ fn ressource_ligne(r: &alliances_app::annuaire::FicheRessource, tr: &Tr, territo
     if !res.odd.is_empty() {
         details.push(format!(
             "ODD {}",
-            res.odd.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")
+            res.odd
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     RessourceLigne {
@@ -432,7 +473,12 @@ pub async fn organisation(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
-    let vue = match state.app.organisation(visitor.user(), id).await.map_err(map_err)? {
+    let vue = match state
+        .app
+        .organisation(visitor.user(), id)
+        .await
+        .map_err(map_err)?
+    {
         Lecture::Fusionnee(into) => {
             return Ok(Redirect::permanent(&format!("/organisations/{into}")).into_response())
         }
@@ -441,7 +487,11 @@ pub async fn organisation(
     render_organisation(&state, &visitor, &vue)
 }
 
-fn render_organisation(state: &AppState, visitor: &Visitor, vue: &Vue) -> Result<Response, PageError> {
+fn render_organisation(
+    state: &AppState,
+    visitor: &Visitor,
+    vue: &Vue,
+) -> Result<Response, PageError> {
     let tr = state.tr(visitor.lang);
     let territoires = state.app.territoires();
     let r = &territoires.referentiel;
@@ -450,11 +500,27 @@ fn render_organisation(state: &AppState, visitor: &Visitor, vue: &Vue) -> Result
     let mut faits: Vec<(String, String, Option<String>)> = Vec::new();
     let mut profil = profil_label(o.profil, tr.lang).to_string();
     if let Some(st) = o.sous_type {
-        profil = format!("{profil} — {}", if tr.lang == Lang::Fr { st.label_fr() } else { st.label_en() });
+        profil = format!(
+            "{profil} — {}",
+            if tr.lang == Lang::Fr {
+                st.label_fr()
+            } else {
+                st.label_en()
+            }
+        );
     }
     faits.push((tr.t("org-profil"), profil, None));
     if let Some(t) = o.taille {
-        faits.push((tr.t("org-taille"), if tr.lang == Lang::Fr { t.label_fr() } else { t.label_en() }.into(), None));
+        faits.push((
+            tr.t("org-taille"),
+            if tr.lang == Lang::Fr {
+                t.label_fr()
+            } else {
+                t.label_en()
+            }
+            .into(),
+            None,
+        ));
     }
     if let Some(c) = &o.commune {
         if let Some(t) = r.find(Niveau::Commune, c.as_str()) {
@@ -476,7 +542,11 @@ fn render_organisation(state: &AppState, visitor: &Visitor, vue: &Vue) -> Result
     if !perimetre.is_empty() {
         faits.push((tr.t("org-perimetre"), perimetre.join(", "), None));
     }
-    for (label, v) in [("RNA", o.rna.as_ref().map(|x| x.to_string())), ("SIREN", o.siren.as_ref().map(|x| x.to_string())), ("SIRET", o.siret.as_ref().map(|x| x.to_string()))] {
+    for (label, v) in [
+        ("RNA", o.rna.as_ref().map(|x| x.to_string())),
+        ("SIREN", o.siren.as_ref().map(|x| x.to_string())),
+        ("SIRET", o.siret.as_ref().map(|x| x.to_string())),
+    ] {
         if let Some(v) = v {
             faits.push((label.to_string(), v, None));
         }
@@ -493,31 +563,66 @@ fn render_organisation(state: &AppState, visitor: &Visitor, vue: &Vue) -> Result
         .partition(|x| x.ressource.sens == Sens::Offre);
     let provenance = tr.ta(
         "org-provenance",
-        &[("source", &source_label(&m.source, &tr)), ("licence", &m.licence)],
+        &[
+            ("source", &source_label(&m.source, &tr)),
+            ("licence", &m.licence),
+        ],
     );
-    let l = layout(state, visitor, &format!("/organisations/{}", vue.fiche.id), o.nom.clone(), vec![annuaire_crumb(&tr)]);
+    let l = layout(
+        state,
+        visitor,
+        &format!("/organisations/{}", vue.fiche.id),
+        o.nom.clone(),
+        vec![annuaire_crumb(&tr)],
+    );
     let page = OrganisationPage {
         id: vue.fiche.id,
         faits,
-        odd: o.odd().into_iter().map(|n| (n, odd_titre(n, tr.lang))).collect(),
+        odd: o
+            .odd()
+            .into_iter()
+            .map(|n| (n, odd_titre(n, tr.lang)))
+            .collect(),
         themes: o.themes.clone(),
-        description: o.description.split('\n').filter(|p| !p.trim().is_empty()).map(String::from).collect(),
+        description: o
+            .description
+            .split('\n')
+            .filter(|p| !p.trim().is_empty())
+            .map(String::from)
+            .collect(),
         site_web: o.site_web.clone(),
         contact_public: o.contact_public.clone(),
         contacts_prives: o.contacts_prives.clone(),
         partenariats: o
             .partenariats
             .iter()
-            .map(|p| if tr.lang == Lang::Fr { p.label_fr() } else { p.label_en() }.to_string())
+            .map(|p| {
+                if tr.lang == Lang::Fr {
+                    p.label_fr()
+                } else {
+                    p.label_en()
+                }
+                .to_string()
+            })
             .collect(),
-        offres: offres.into_iter().map(|x| ressource_ligne(x, &tr, &territoires)).collect(),
-        besoins: besoins.into_iter().map(|x| ressource_ligne(x, &tr, &territoires)).collect(),
+        offres: offres
+            .into_iter()
+            .map(|x| ressource_ligne(x, &tr, &territoires))
+            .collect(),
+        besoins: besoins
+            .into_iter()
+            .map(|x| ressource_ligne(x, &tr, &territoires))
+            .collect(),
         provenance,
-        verification: tr.ta("org-verifiee-le", &[("date", &date_jour(m.verifie_le, &tr))]),
+        verification: tr.ta(
+            "org-verifiee-le",
+            &[("date", &date_jour(m.verifie_le, &tr))],
+        ),
         perime: vue.perime,
         demo: m.demo,
         inactive: (o.etat != Etat::Active).then(|| etat_label(o.etat, tr.lang).to_string()),
         peut_modifier: vue.peut_modifier,
+        peut_gerer: vue.peut_gerer,
         peut_revendiquer: visitor.user().is_some() && vue.role.is_none() && !vue.peut_modifier,
         natures: NatureRessource::ALL
             .iter()
@@ -564,7 +669,9 @@ fn saisie_de(f: &Champs) -> OrganisationSaisie {
         national: un(f, "national") == "oui",
         perimetre: liste("perimetre"),
         odd_principal: un(f, "oddPrincipal").parse().ok(),
-        odd_secondaires: tous(f, "oddSecondaires").filter_map(|v| v.parse().ok()).collect(),
+        odd_secondaires: tous(f, "oddSecondaires")
+            .filter_map(|v| v.parse().ok())
+            .collect(),
         themes: liste("themes"),
         description: opt(un(f, "description")),
         site_web: opt(un(f, "siteWeb")),
@@ -624,7 +731,11 @@ fn form_org(
     let tr = state.tr(visitor.lang);
     let fr = tr.lang == Lang::Fr;
     let err = |nom: &str| {
-        let msgs: Vec<&str> = erreurs.iter().filter(|e| e.champ == nom).map(|e| e.message.as_str()).collect();
+        let msgs: Vec<&str> = erreurs
+            .iter()
+            .filter(|e| e.champ == nom)
+            .map(|e| e.message.as_str())
+            .collect();
         (!msgs.is_empty()).then(|| msgs.join(" ; "))
     };
     let texte = |nom: &'static str, genre: &'static str, valeur: String, aide: bool| ChampForm {
@@ -658,23 +769,56 @@ fn form_org(
         texte("sigle", "text", s.sigle.clone().unwrap_or_default(), false),
         select(
             "profil",
-            Profil::ALL.iter().map(|p| (p.slug().into(), lbl(p.label_fr(), p.label_en()), s.profil == p.slug())).collect(),
+            Profil::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.slug().into(),
+                        lbl(p.label_fr(), p.label_en()),
+                        s.profil == p.slug(),
+                    )
+                })
+                .collect(),
             s.profil.is_empty(),
         ),
         select(
             "sousType",
             SousType::ALL
                 .iter()
-                .map(|p| (p.slug().into(), format!("{} ({})", lbl(p.label_fr(), p.label_en()), lbl(p.profil().label_fr(), p.profil().label_en())), s.sous_type.as_deref() == Some(p.slug())))
+                .map(|p| {
+                    (
+                        p.slug().into(),
+                        format!(
+                            "{} ({})",
+                            lbl(p.label_fr(), p.label_en()),
+                            lbl(p.profil().label_fr(), p.profil().label_en())
+                        ),
+                        s.sous_type.as_deref() == Some(p.slug()),
+                    )
+                })
                 .collect(),
             true,
         ),
         select(
             "taille",
-            Taille::ALL.iter().map(|p| (p.slug().into(), lbl(p.label_fr(), p.label_en()), s.taille.as_deref() == Some(p.slug()))).collect(),
+            Taille::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.slug().into(),
+                        lbl(p.label_fr(), p.label_en()),
+                        s.taille.as_deref() == Some(p.slug()),
+                    )
+                })
+                .collect(),
             true,
         ),
-        texte("codeCommune", "text", s.code_commune.clone().unwrap_or_default(), true),
+        texte(
+            "codeCommune",
+            "text",
+            s.code_commune.clone().unwrap_or_default(),
+            true,
+        ),
         ChampForm {
             choix: vec![("oui".into(), tr.t("champ-org-national-oui"), s.national)],
             ..texte("national", "checkboxes", String::new(), false)
@@ -685,20 +829,65 @@ fn form_org(
         texte("siret", "text", s.siret.clone().unwrap_or_default(), true),
         select(
             "oddPrincipal",
-            (1..=17u8).map(|n| (n.to_string(), format!("{n}. {}", odd_titre(n, tr.lang)), s.odd_principal == Some(n))).collect(),
+            (1..=17u8)
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        format!("{n}. {}", odd_titre(n, tr.lang)),
+                        s.odd_principal == Some(n),
+                    )
+                })
+                .collect(),
             true,
         ),
         ChampForm {
-            choix: (1..=17u8).map(|n| (n.to_string(), format!("{n}. {}", odd_titre(n, tr.lang)), s.odd_secondaires.contains(&n))).collect(),
+            choix: (1..=17u8)
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        format!("{n}. {}", odd_titre(n, tr.lang)),
+                        s.odd_secondaires.contains(&n),
+                    )
+                })
+                .collect(),
             ..texte("oddSecondaires", "checkboxes", String::new(), false)
         },
         texte("themes", "text", s.themes.join(", "), true),
-        texte("description", "textarea", s.description.clone().unwrap_or_default(), false),
-        texte("siteWeb", "url", s.site_web.clone().unwrap_or_default(), false),
-        texte("contactPublic", "text", s.contact_public.clone().unwrap_or_default(), true),
-        texte("contactsPrives", "textarea", s.contacts_prives.clone().unwrap_or_default(), true),
+        texte(
+            "description",
+            "textarea",
+            s.description.clone().unwrap_or_default(),
+            false,
+        ),
+        texte(
+            "siteWeb",
+            "url",
+            s.site_web.clone().unwrap_or_default(),
+            false,
+        ),
+        texte(
+            "contactPublic",
+            "text",
+            s.contact_public.clone().unwrap_or_default(),
+            true,
+        ),
+        texte(
+            "contactsPrives",
+            "textarea",
+            s.contacts_prives.clone().unwrap_or_default(),
+            true,
+        ),
         ChampForm {
-            choix: TypePartenariat::ALL.iter().map(|p| (p.slug().into(), lbl(p.label_fr(), p.label_en()), s.partenariats.iter().any(|x| x == p.slug()))).collect(),
+            choix: TypePartenariat::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.slug().into(),
+                        lbl(p.label_fr(), p.label_en()),
+                        s.partenariats.iter().any(|x| x == p.slug()),
+                    )
+                })
+                .collect(),
             ..texte("partenariats", "checkboxes", String::new(), false)
         },
         ChampForm {
@@ -707,21 +896,49 @@ fn form_org(
         },
         select(
             "etat",
-            Etat::ALL.iter().map(|p| (p.slug().into(), lbl(p.label_fr(), p.label_en()), s.etat.as_deref().unwrap_or("active") == p.slug())).collect(),
+            Etat::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.slug().into(),
+                        lbl(p.label_fr(), p.label_en()),
+                        s.etat.as_deref().unwrap_or("active") == p.slug(),
+                    )
+                })
+                .collect(),
             false,
         ),
-        texte("dateCreation", "date", s.date_creation.clone().unwrap_or_default(), false),
-        texte("dateFin", "date", s.date_fin.clone().unwrap_or_default(), false),
+        texte(
+            "dateCreation",
+            "date",
+            s.date_creation.clone().unwrap_or_default(),
+            false,
+        ),
+        texte(
+            "dateFin",
+            "date",
+            s.date_fin.clone().unwrap_or_default(),
+            false,
+        ),
     ];
     let erreurs_list: Vec<(String, String)> = erreurs
         .iter()
-        .map(|e| (e.champ.to_string(), format!("{} : {}", libelle_champ(e.champ, &tr), e.message)))
+        .map(|e| {
+            (
+                e.champ.to_string(),
+                format!("{} : {}", libelle_champ(e.champ, &tr), e.message),
+            )
+        })
         .collect();
     let l = layout(state, visitor, &action, title, crumbs);
     let page = OrganisationFormPage {
         resume_erreurs: tr.ta("formulaire-erreurs", &[("n", &erreurs.len().to_string())]),
         intro: tr.t("org-form-intro"),
-        bouton: tr.t(if version.is_some() { "org-form-enregistrer" } else { "org-form-creer" }),
+        bouton: tr.t(if version.is_some() {
+            "org-form-enregistrer"
+        } else {
+            "org-form-creer"
+        }),
         action,
         champs,
         erreurs: erreurs_list,
@@ -742,16 +959,31 @@ fn connecte(visitor: &Visitor) -> Result<&alliances_app::comptes::CurrentUser, R
 }
 
 /// `GET /organisations/nouvelle`.
-pub async fn nouvelle(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+pub async fn nouvelle(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     let user = match connecte(&visitor) {
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    if !alliances_app::politique::can(Some(user), alliances_app::politique::Action::CreerOrganisation) {
+    if !alliances_app::politique::can(
+        Some(user),
+        alliances_app::politique::Action::CreerOrganisation,
+    ) {
         return Err(PageError::Forbidden);
     }
     let tr = state.tr(visitor.lang);
-    form_org(&state, &visitor, "/organisations/nouvelle".into(), tr.t("org-nouvelle-titre"), vec![annuaire_crumb(&tr)], &OrganisationSaisie::default(), None, &[])
+    form_org(
+        &state,
+        &visitor,
+        "/organisations/nouvelle".into(),
+        tr.t("org-nouvelle-titre"),
+        vec![annuaire_crumb(&tr)],
+        &OrganisationSaisie::default(),
+        None,
+        &[],
+    )
 }
 
 /// `POST /organisations/nouvelle`.
@@ -770,18 +1002,36 @@ pub async fn nouvelle_post(
         Ok((id, _)) => Ok(Redirect::to(&format!("/organisations/{id}")).into_response()),
         Err(AnnuaireError::Invalide(e)) => {
             let tr = state.tr(visitor.lang);
-            form_org(&state, &visitor, "/organisations/nouvelle".into(), tr.t("org-nouvelle-titre"), vec![annuaire_crumb(&tr)], &s, None, &e)
+            form_org(
+                &state,
+                &visitor,
+                "/organisations/nouvelle".into(),
+                tr.t("org-nouvelle-titre"),
+                vec![annuaire_crumb(&tr)],
+                &s,
+                None,
+                &e,
+            )
         }
         Err(e) => Err(map_err(e)),
     }
 }
 
-async fn vue_modifiable(state: &AppState, visitor: &Visitor, id: &str) -> Result<Box<Vue>, PageError> {
+async fn vue_modifiable(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<Box<Vue>, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     if visitor.user().is_none() {
         return Err(PageError::Forbidden);
     }
-    match state.app.organisation(visitor.user(), id).await.map_err(map_err)? {
+    match state
+        .app
+        .organisation(visitor.user(), id)
+        .await
+        .map_err(map_err)?
+    {
         Lecture::Vue(v) if v.peut_modifier => Ok(v),
         Lecture::Vue(_) => Err(PageError::Forbidden),
         Lecture::Fusionnee(_) => Err(PageError::NotFound),
@@ -830,12 +1080,22 @@ pub async fn modifier_post(
     let vue = vue_modifiable(&state, &visitor, &id).await?;
     let user = visitor.user().ok_or(PageError::Forbidden)?;
     let s = saisie_de(&f);
-    let version: i64 = un(&f, "version").parse().map_err(|_| PageError::BadRequest)?;
+    let version: i64 = un(&f, "version")
+        .parse()
+        .map_err(|_| PageError::BadRequest)?;
     let tr = state.tr(visitor.lang);
-    let erreurs = match state.app.modifier_organisation(user, vue.fiche.id, version, &s).await {
-        Ok(()) => return Ok(Redirect::to(&format!("/organisations/{}", vue.fiche.id)).into_response()),
+    let erreurs = match state
+        .app
+        .modifier_organisation(user, vue.fiche.id, version, &s)
+        .await
+    {
+        Ok(()) => {
+            return Ok(Redirect::to(&format!("/organisations/{}", vue.fiche.id)).into_response())
+        }
         Err(AnnuaireError::Invalide(e)) => e,
-        Err(AnnuaireError::Conflit) => vec![ChampErreur::new("nom", AnnuaireError::Conflit.to_string())],
+        Err(AnnuaireError::Conflit) => {
+            vec![ChampErreur::new("nom", AnnuaireError::Conflit.to_string())]
+        }
         Err(e) => return Err(map_err(e)),
     };
     form_org(
@@ -861,7 +1121,11 @@ pub async fn confirmer(
     check_csrf(&headers, &visitor, &f)?;
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     let user = visitor.user().ok_or(PageError::Forbidden)?;
-    state.app.confirmer_organisation(user, id).await.map_err(map_err)?;
+    state
+        .app
+        .confirmer_organisation(user, id)
+        .await
+        .map_err(map_err)?;
     Ok(Redirect::to(&format!("/organisations/{id}")).into_response())
 }
 
@@ -890,8 +1154,19 @@ pub async fn ressource_post(
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}#offres-besoins")).into_response()),
         Err(AnnuaireError::Invalide(e)) => {
             let tr = state.tr(visitor.lang);
-            let lignes = e.iter().map(|x| format!("{} : {}", x.champ, x.message)).collect();
-            super::compte::message_page(&state, &visitor, &format!("/organisations/{id}"), &tr.t("ressource-erreur-titre"), lignes, vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))], StatusCode::UNPROCESSABLE_ENTITY)
+            let lignes = e
+                .iter()
+                .map(|x| format!("{} : {}", x.champ, x.message))
+                .collect();
+            super::compte::message_page(
+                &state,
+                &visitor,
+                &format!("/organisations/{id}"),
+                &tr.t("ressource-erreur-titre"),
+                lignes,
+                vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) => Err(map_err(e)),
     }
@@ -909,7 +1184,11 @@ pub async fn ressource_suppression(
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     let rid: i64 = rid.parse().map_err(|_| PageError::NotFound)?;
     let user = visitor.user().ok_or(PageError::Forbidden)?;
-    state.app.supprimer_ressource(user, id, rid).await.map_err(map_err)?;
+    state
+        .app
+        .supprimer_ressource(user, id, rid)
+        .await
+        .map_err(map_err)?;
     Ok(Redirect::to(&format!("/organisations/{id}#offres-besoins")).into_response())
 }
 
@@ -926,12 +1205,32 @@ pub async fn revendication(
     let user = visitor.user().ok_or(PageError::Forbidden)?;
     let tr = state.tr(visitor.lang);
     let (titre, lignes, status) = match state.app.revendiquer(user, id, un(&f, "message")).await {
-        Ok(_) => (tr.t("revendication-envoyee-titre"), vec![tr.t("revendication-envoyee")], StatusCode::OK),
-        Err(AnnuaireError::Invalide(e)) => (tr.t("revendication-erreur-titre"), e.into_iter().map(|x| x.message).collect(), StatusCode::UNPROCESSABLE_ENTITY),
-        Err(AnnuaireError::Refus(m)) => (tr.t("revendication-erreur-titre"), vec![m], StatusCode::CONFLICT),
+        Ok(_) => (
+            tr.t("revendication-envoyee-titre"),
+            vec![tr.t("revendication-envoyee")],
+            StatusCode::OK,
+        ),
+        Err(AnnuaireError::Invalide(e)) => (
+            tr.t("revendication-erreur-titre"),
+            e.into_iter().map(|x| x.message).collect(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(AnnuaireError::Refus(m)) => (
+            tr.t("revendication-erreur-titre"),
+            vec![m],
+            StatusCode::CONFLICT,
+        ),
         Err(e) => return Err(map_err(e)),
     };
-    super::compte::message_page(&state, &visitor, &format!("/organisations/{id}"), &titre, lignes, vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))], status)
+    super::compte::message_page(
+        &state,
+        &visitor,
+        &format!("/organisations/{id}"),
+        &titre,
+        lignes,
+        vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))],
+        status,
+    )
 }
 
 /// `POST /organisations/{id}/signalement`: reports the content (anyone; rate-limited).
@@ -947,17 +1246,43 @@ pub async fn signalement(
     state
         .app
         .limiter
-        .hit(&format!("signalement:{}", visitor.ip), alliances_app::limites::CONTACT_PER_IP, now())
+        .hit(
+            &format!("signalement:{}", visitor.ip),
+            alliances_app::limites::CONTACT_PER_IP,
+            now(),
+        )
         .map_err(PageError::TooMany)?;
     let tr = state.tr(visitor.lang);
     let (titre, lignes, status) = match state
         .app
-        .signaler(visitor.user(), "organisation", &id.to_string(), un(&f, "motif"), un(&f, "message"))
+        .signaler(
+            visitor.user(),
+            "organisation",
+            &id.to_string(),
+            un(&f, "motif"),
+            un(&f, "message"),
+        )
         .await
     {
-        Ok(_) => (tr.t("signalement-envoye-titre"), vec![tr.t("signalement-envoye")], StatusCode::OK),
-        Err(AnnuaireError::Invalide(e)) => (tr.t("signalement-erreur-titre"), e.into_iter().map(|x| x.message).collect(), StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(_) => (
+            tr.t("signalement-envoye-titre"),
+            vec![tr.t("signalement-envoye")],
+            StatusCode::OK,
+        ),
+        Err(AnnuaireError::Invalide(e)) => (
+            tr.t("signalement-erreur-titre"),
+            e.into_iter().map(|x| x.message).collect(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => return Err(map_err(e)),
     };
-    super::compte::message_page(&state, &visitor, &format!("/organisations/{id}"), &titre, lignes, vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))], status)
+    super::compte::message_page(
+        &state,
+        &visitor,
+        &format!("/organisations/{id}"),
+        &titre,
+        lignes,
+        vec![(tr.t("retour-organisation"), format!("/organisations/{id}"))],
+        status,
+    )
 }

@@ -76,6 +76,7 @@ struct ComptePage {
     jetons: Vec<JetonLigne>,
     catalyseur_de: Vec<(String, String)>,
     moderateur: bool,
+    organisations: Vec<(i64, String, String, bool)>,
 }
 
 #[derive(Template)]
@@ -661,6 +662,21 @@ pub async fn compte(
             })
             .collect(),
         moderateur: can(Some(user), Action::Moderer),
+        organisations: state
+            .app
+            .mes_organisations(user)
+            .await
+            .map_err(|_| PageError::Internal)?
+            .into_iter()
+            .map(|(id, nom, role)| {
+                (
+                    id,
+                    nom,
+                    role.label_fr().to_string(),
+                    role == alliances_app::politique::RoleOrganisation::Proprietaire,
+                )
+            })
+            .collect(),
         layout: l,
     };
     render(&page)

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod api_doc;
 pub mod compte;
 pub mod erreurs;
+pub mod membres;
+pub mod imports;
 pub mod moderation;
 pub mod territoires;
 

@@ -24,7 +24,10 @@ struct ModerationPage {
 
 impl ModerationPage {
     fn raison(&self, slug: &str) -> String {
-        self.raisons.get(slug).cloned().unwrap_or_else(|| slug.to_string())
+        self.raisons
+            .get(slug)
+            .cloned()
+            .unwrap_or_else(|| slug.to_string())
     }
     fn pourcent(&self, score: &f64) -> String {
         format!("{:.0} %", score * 100.0)
@@ -40,9 +43,22 @@ fn map_err(e: AnnuaireError) -> PageError {
     }
 }
 
-pub async fn moderation(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let file = state.app.file_moderation(visitor.user()).await.map_err(map_err)?;
-    let mut l = Layout::new(&state, &visitor, "/admin/moderation", "admin", String::new());
+pub async fn moderation(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let file = state
+        .app
+        .file_moderation(visitor.user())
+        .await
+        .map_err(map_err)?;
+    let mut l = Layout::new(
+        &state,
+        &visitor,
+        "/admin/moderation",
+        "admin",
+        String::new(),
+    );
     l.title = l.t("moderation-titre");
     let crumbs = vec![
         home_crumb(&l.tr),
@@ -73,7 +89,11 @@ fn check(headers: &HeaderMap, visitor: &Visitor, f: &Champs) -> Result<(), PageE
     if !alliances_app::politique::can(visitor.user(), alliances_app::politique::Action::Moderer) {
         return Err(PageError::Forbidden);
     }
-    if csrf_ok(headers, visitor, f.get("_csrf").map(String::as_str).unwrap_or("")) {
+    if csrf_ok(
+        headers,
+        visitor,
+        f.get("_csrf").map(String::as_str).unwrap_or(""),
+    ) {
         Ok(())
     } else {
         Err(PageError::Forbidden)
@@ -95,7 +115,11 @@ pub async fn doublon(
         Some(v) => Some(v.parse::<i64>().map_err(|_| PageError::BadRequest)?),
         None => return Err(PageError::BadRequest),
     };
-    state.app.decider_doublon(user, id, garder).await.map_err(map_err)?;
+    state
+        .app
+        .decider_doublon(user, id, garder)
+        .await
+        .map_err(map_err)?;
     Ok(Redirect::to("/admin/moderation").into_response())
 }
 
@@ -114,7 +138,11 @@ pub async fn revendication(
         Some("refuser") => false,
         _ => return Err(PageError::BadRequest),
     };
-    state.app.decider_revendication(user, id, accepter).await.map_err(map_err)?;
+    state
+        .app
+        .decider_revendication(user, id, accepter)
+        .await
+        .map_err(map_err)?;
     Ok(Redirect::to("/admin/moderation").into_response())
 }
 
@@ -129,6 +157,10 @@ pub async fn signalement(
     check(&headers, &visitor, &f)?;
     let user = visitor.user().ok_or(PageError::Forbidden)?;
     let suite = f.get("decision").map(String::as_str).unwrap_or("");
-    state.app.traiter_signalement(user, id, suite).await.map_err(map_err)?;
+    state
+        .app
+        .traiter_signalement(user, id, suite)
+        .await
+        .map_err(map_err)?;
     Ok(Redirect::to("/admin/moderation").into_response())
 }

@@ -215,7 +215,11 @@ pub struct Organisations {
 
 const ORGANISATIONS_MONTREES: usize = 10;
 
-fn organisations_de(state: &AppState, tr: &Tr, cle: &str) -> Result<(Vec<i64>, Organisations), PageError> {
+fn organisations_de(
+    state: &AppState,
+    tr: &Tr,
+    cle: &str,
+) -> Result<(Vec<i64>, Organisations), PageError> {
     let mut q = alliances_search::organisations::OrgQuery::new(alliances_app::now());
     q.territoire = Some(cle.to_string());
     q.actifs_seulement = true;

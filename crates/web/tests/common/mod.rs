@@ -228,4 +228,3 @@ pub async fn logged_in(email: &str) -> Browser {
     assert_eq!(page.status, 303, "{}", page.body);
     b
 }
-

@@ -73,8 +73,9 @@ pub struct Mapping {
 impl Mapping {
     /// Reads and checks a mapping file's text; errors name the key.
     pub fn lire(texte: &str) -> Result<Mapping, ImportError> {
-        let m: Mapping = toml::from_str(texte)
-            .map_err(|e| ImportError::Correspondance(format!("fichier de correspondance illisible : {e}")))?;
+        let m: Mapping = toml::from_str(texte).map_err(|e| {
+            ImportError::Correspondance(format!("fichier de correspondance illisible : {e}"))
+        })?;
         m.verifier()?;
         Ok(m)
     }
@@ -96,8 +97,16 @@ impl Mapping {
             }
         }
         for (k, v) in &self.defauts {
-            if !matches!(v, toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Array(_)) {
-                return err(format!("[defauts] {k} : attendu un texte, un nombre, un booléen ou une liste"));
+            if !matches!(
+                v,
+                toml::Value::String(_)
+                    | toml::Value::Integer(_)
+                    | toml::Value::Boolean(_)
+                    | toml::Value::Array(_)
+            ) {
+                return err(format!(
+                    "[defauts] {k} : attendu un texte, un nombre, un booléen ou une liste"
+                ));
             }
         }
         if !self.colonnes.contains_key("nom") {
@@ -114,14 +123,17 @@ impl Mapping {
         }
         self.sep()?;
         self.sep_liste()?;
-        Encodage::depuis_nom(self.encodage.as_deref().unwrap_or("auto")).map_err(ImportError::Correspondance)?;
+        Encodage::depuis_nom(self.encodage.as_deref().unwrap_or("auto"))
+            .map_err(ImportError::Correspondance)?;
         Ok(())
     }
 
     pub fn sep(&self) -> Result<u8, ImportError> {
         match self.separateur.as_deref().unwrap_or(",") {
             "\t" | "tab" | "\\t" => Ok(b'\t'),
-            s if s.len() == 1 && s != "\"" && !s.as_bytes()[0].is_ascii_alphanumeric() => Ok(s.as_bytes()[0]),
+            s if s.len() == 1 && s != "\"" && !s.as_bytes()[0].is_ascii_alphanumeric() => {
+                Ok(s.as_bytes()[0])
+            }
             s => Err(ImportError::Correspondance(format!(
                 "separateur « {s} » : attendu un seul caractère ASCII (, ; | ou tab)"
             ))),
@@ -140,7 +152,9 @@ impl Mapping {
     }
 
     pub fn encodage(&self) -> Option<Encodage> {
-        Encodage::depuis_nom(self.encodage.as_deref().unwrap_or("auto")).ok().flatten()
+        Encodage::depuis_nom(self.encodage.as_deref().unwrap_or("auto"))
+            .ok()
+            .flatten()
     }
 
     pub fn source(&self) -> String {
@@ -163,7 +177,11 @@ fn constante(v: &toml::Value, sep: char) -> String {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(n) => n.to_string(),
         toml::Value::Boolean(b) => b.to_string(),
-        toml::Value::Array(a) => a.iter().map(|x| constante(x, sep)).collect::<Vec<_>>().join(&sep.to_string()),
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|x| constante(x, sep))
+            .collect::<Vec<_>>()
+            .join(&sep.to_string()),
         other => other.to_string(),
     }
 }
@@ -216,7 +234,12 @@ pub(crate) fn preparer(m: &Mapping, entete: &[String]) -> Result<CsvGenerique, I
         .iter()
         .filter_map(|(k, v)| {
             let f = CHAMPS.iter().find(|c| **c == k.as_str())?;
-            Some((*f, v.iter().map(|(a, b)| (a.trim().to_string(), b.clone())).collect()))
+            Some((
+                *f,
+                v.iter()
+                    .map(|(a, b)| (a.trim().to_string(), b.clone()))
+                    .collect(),
+            ))
         })
         .collect();
     Ok(CsvGenerique {
@@ -243,13 +266,20 @@ fn booleen(champ_nom: &'static str, v: &str, out: &mut LigneSaisie) -> bool {
 }
 
 fn odd(champ_nom: &'static str, v: &str, out: &mut LigneSaisie) -> Option<u8> {
-    let t = v.trim().trim_start_matches("ODD").trim_start_matches("odd").trim();
+    let t = v
+        .trim()
+        .trim_start_matches("ODD")
+        .trim_start_matches("odd")
+        .trim();
     match t.parse::<u8>() {
         Ok(n) => Some(n),
         Err(_) => {
             out.avertissements.push(ChampErreur::new(
                 champ_nom,
-                format!("« {} » : attendu un numéro d'ODD de 1 à 17", v.chars().take(20).collect::<String>()),
+                format!(
+                    "« {} » : attendu un numéro d'ODD de 1 à 17",
+                    v.chars().take(20).collect::<String>()
+                ),
             ));
             None
         }
@@ -301,13 +331,20 @@ impl Correspondance for CsvGenerique {
                 "national" => s.national = booleen("national", &v, &mut out),
                 "perimetre" => s.perimetre = liste(&v),
                 "odd" => {
-                    let mut n = liste(&v).iter().filter_map(|x| odd("odd", x, &mut out)).collect::<Vec<_>>().into_iter();
+                    let mut n = liste(&v)
+                        .iter()
+                        .filter_map(|x| odd("odd", x, &mut out))
+                        .collect::<Vec<_>>()
+                        .into_iter();
                     s.odd_principal = n.next();
                     s.odd_secondaires = n.collect();
                 }
                 "oddPrincipal" => s.odd_principal = odd("oddPrincipal", &v, &mut out),
                 "oddSecondaires" => {
-                    s.odd_secondaires = liste(&v).iter().filter_map(|x| odd("oddSecondaires", x, &mut out)).collect()
+                    s.odd_secondaires = liste(&v)
+                        .iter()
+                        .filter_map(|x| odd("oddSecondaires", x, &mut out))
+                        .collect()
                 }
                 "themes" => s.themes = liste(&v),
                 "description" => s.description = Some(v),
@@ -338,9 +375,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("nimporte"), "{e}");
-        let e = Mapping::lire("[colonnes]\nnom = \"N\"\n[defauts]\nprofil = \"association\"\n").unwrap_err().to_string();
+        let e = Mapping::lire("[colonnes]\nnom = \"N\"\n[defauts]\nprofil = \"association\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("licence"), "{e}");
-        let e = Mapping::lire("licence = \"x\"\n[colonnes]\nnom = \"N\"\n").unwrap_err().to_string();
+        let e = Mapping::lire("licence = \"x\"\n[colonnes]\nnom = \"N\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("profil"), "{e}");
         let e = Mapping::lire("licence = \"x\"\nseparateur = \";;\"\n[colonnes]\nnom = \"N\"\n[defauts]\nprofil = \"association\"\n")
             .unwrap_err()

@@ -46,7 +46,11 @@ impl EtatLot {
 
 /// The stored record with the fields the file carries replaced. Identifiers the file leaves
 /// empty are kept; a profile change drops a sub-type of the former profile.
-pub(crate) fn fusionner(existant: &OrganisationSaisie, n: &OrganisationSaisie, portes: &[&str]) -> OrganisationSaisie {
+pub(crate) fn fusionner(
+    existant: &OrganisationSaisie,
+    n: &OrganisationSaisie,
+    portes: &[&str],
+) -> OrganisationSaisie {
     let mut m = existant.clone();
     for &p in portes {
         match p {
@@ -124,6 +128,7 @@ pub(crate) async fn ecrire(
         return Ok(());
     }
     let maintenant = now();
+    let t0 = std::time::Instant::now();
     let mut tx = db.pool().begin().await?;
     if !import_rows::verrouiller_lot(&mut tx, ctx.lot_id, etat.derniere_ligne as i64).await? {
         return Err(ImportError::EnCoursAilleurs(ctx.lot_id));
@@ -174,11 +179,17 @@ pub(crate) async fn ecrire(
             .and_then(|r| place_rna.get(r).copied())
             .or_else(|| existant.and_then(|id| place_id.get(&id).copied()))
             .or_else(|| {
-                siret.as_ref().and_then(|s| place_siret.get(s).copied()).filter(|&k| {
-                    existant.is_none()
-                        && places[k].cible.is_none()
-                        && compatibles(&rna, &cle(lignes[places[k].ligne].org.rna.as_ref().map(|x| x.as_str())))
-                })
+                siret
+                    .as_ref()
+                    .and_then(|s| place_siret.get(s).copied())
+                    .filter(|&k| {
+                        existant.is_none()
+                            && places[k].cible.is_none()
+                            && compatibles(
+                                &rna,
+                                &cle(lignes[places[k].ligne].org.rna.as_ref().map(|x| x.as_str())),
+                            )
+                    })
             });
         if let Some(k) = precedente {
             let ancienne = places[k].ligne;
@@ -224,7 +235,10 @@ pub(crate) async fn ecrire(
             }
         }
         let k = places.len();
-        places.push(Place { ligne: i, cible: existant });
+        places.push(Place {
+            ligne: i,
+            cible: existant,
+        });
         if let Some(r) = rna {
             place_rna.insert(r, k);
         }
@@ -236,6 +250,7 @@ pub(crate) async fn ecrire(
         }
     }
 
+    let t1 = t0.elapsed();
     // Updates: the stored records, with the fields the file carries replaced.
     let ids: Vec<i64> = places.iter().filter_map(|p| p.cible).collect();
     let stockees: HashMap<i64, Fiche> = store::get_many(db, &ids)
@@ -295,7 +310,10 @@ pub(crate) async fn ecrire(
         .zip(&provenances)
         .map(|(&i, p)| (&lignes[i].org, p))
         .collect();
-    let ids_crees = import_rows::inserer(&mut tx, ctx.backend, &lignes_a_inserer, maintenant).await?;
+    let t2 = t0.elapsed();
+    let ids_crees =
+        import_rows::inserer(&mut tx, ctx.backend, &lignes_a_inserer, maintenant).await?;
+    let t3 = t0.elapsed();
     for (id, o, verifie_le, _) in &a_mettre_a_jour {
         let p = Provenance {
             source: &ctx.source,
@@ -324,6 +342,7 @@ pub(crate) async fn ecrire(
             .map(|(id, o, _, _)| (*id, o)),
     );
     let doublons = doublons::detecter_import(&mut tx, &a_comparer, maintenant).await?;
+    let t4 = t0.elapsed();
 
     // Progress and resume point, with the batch.
     let importees = lignes.len() as u64 - rejets;
@@ -350,9 +369,24 @@ pub(crate) async fn ecrire(
     )
     .await?;
     if let (Some(first), Some(last)) = (ids_crees.iter().min(), ids_crees.iter().max()) {
-        changes::append(&mut tx, ENTITE_LOT, &format!("{first}-{last}"), "upsert", maintenant).await?;
+        changes::append(
+            &mut tx,
+            ENTITE_LOT,
+            &format!("{first}-{last}"),
+            "upsert",
+            maintenant,
+        )
+        .await?;
     }
     tx.commit().await?;
+    eprintln!(
+        "TRACE lookup {:?} plan {:?} insert {:?} doublons {:?} total {:?}",
+        t1,
+        t2 - t1,
+        t3 - t2,
+        t4 - t3,
+        t0.elapsed()
+    );
 
     etat.lues += lues;
     etat.importees += importees;
@@ -370,7 +404,11 @@ pub(crate) async fn ecrire(
 }
 
 /// Closes the batch's report: says how many problems were not detailed.
-pub(crate) async fn conclure(db: &Db, ctx: &Contexte, etat: &mut EtatLot) -> Result<(), ImportError> {
+pub(crate) async fn conclure(
+    db: &Db,
+    ctx: &Contexte,
+    etat: &mut EtatLot,
+) -> Result<(), ImportError> {
     if etat.non_detailles == 0 {
         return Ok(());
     }

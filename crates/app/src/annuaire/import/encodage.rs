@@ -34,7 +34,9 @@ impl Encodage {
     /// Decodes one field. UTF-8 refuses invalid bytes (the row is then reported as malformed).
     pub fn decoder(self, octets: &[u8]) -> Result<String, ()> {
         match self {
-            Encodage::Utf8 => std::str::from_utf8(octets).map(str::to_string).map_err(|_| ()),
+            Encodage::Utf8 => std::str::from_utf8(octets)
+                .map(str::to_string)
+                .map_err(|_| ()),
             Encodage::Windows1252 => Ok(windows_1252(octets)),
         }
     }
@@ -98,7 +100,9 @@ pub fn pas_un_csv(debut: &[u8]) -> Option<String> {
         return Some("le fichier est vide".into());
     }
     if debut.contains(&0) {
-        return Some("le fichier contient des octets nuls : c'est un fichier binaire, pas un CSV".into());
+        return Some(
+            "le fichier contient des octets nuls : c'est un fichier binaire, pas un CSV".into(),
+        );
     }
     let texte = debut.strip_prefix(BOM_UTF8).unwrap_or(debut);
     let premier = texte.iter().position(|b| !b.is_ascii_whitespace());
@@ -121,7 +125,9 @@ pub fn pas_un_csv(debut: &[u8]) -> Option<String> {
         .filter(|&&b| b < 0x20 && b != b'\n' && b != b'\r' && b != b'\t' && b != 0x0c)
         .count();
     if controles * 100 > texte.len().max(1) {
-        return Some("le fichier contient trop de caractères de contrôle : ce n'est pas du texte".into());
+        return Some(
+            "le fichier contient trop de caractères de contrôle : ce n'est pas du texte".into(),
+        );
     }
     None
 }
@@ -149,8 +155,12 @@ mod tests {
     #[test]
     fn not_csv() {
         assert!(pas_un_csv(b"PK\x03\x04...").unwrap().contains("ZIP"));
-        assert!(pas_un_csv(b"  <!DOCTYPE html><html>").unwrap().contains("HTML"));
-        assert!(pas_un_csv(b"\x00\x01\x02binary").unwrap().contains("binaire"));
+        assert!(pas_un_csv(b"  <!DOCTYPE html><html>")
+            .unwrap()
+            .contains("HTML"));
+        assert!(pas_un_csv(b"\x00\x01\x02binary")
+            .unwrap()
+            .contains("binaire"));
         assert!(pas_un_csv(b"").unwrap().contains("vide"));
         assert!(pas_un_csv(b"id;titre\nW1;X\n").is_none());
         assert!(pas_un_csv(b"\xEF\xBB\xBFid;titre\n").is_none());

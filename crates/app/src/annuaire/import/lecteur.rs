@@ -122,7 +122,10 @@ impl<R: BufRead> Lecteur<R> {
                         return Ok(Lu::Fin);
                     }
                     // End of file inside quotes.
-                    return Ok(self.malforme(rec, "guillemet ouvert jamais refermé (fin du fichier atteinte)"));
+                    return Ok(self.malforme(
+                        rec,
+                        "guillemet ouvert jamais refermé (fin du fichier atteinte)",
+                    ));
                 };
                 if premiere {
                     rec.ligne = num;
@@ -185,7 +188,10 @@ impl<R: BufRead> Lecteur<R> {
                 }
                 if etat == Etat::Cite {
                     if rec.buf.len() > Self::MAX_OCTETS {
-                        return Ok(self.malforme(rec, "guillemet ouvert jamais refermé (enregistrement trop long)"));
+                        return Ok(self.malforme(
+                            rec,
+                            "guillemet ouvert jamais refermé (enregistrement trop long)",
+                        ));
                     }
                     rec.buf.push(b'\n');
                     // The first line of a multi-line record is kept for resynchronisation.
@@ -246,11 +252,24 @@ mod tests {
         let t = "a;b;c\r\n1;\"x;y\";\"il a dit \"\"oui\"\"\"\n\n2;\"sur\ndeux lignes\";\n3;Les \"Amis\";\"Asso \"Les amis\" de X\"\n";
         let r = tout(t, b';');
         assert_eq!(r[0], Ok((1, vec!["a".into(), "b".into(), "c".into()])));
-        assert_eq!(r[1], Ok((2, vec!["1".into(), "x;y".into(), "il a dit \"oui\"".into()])));
-        assert_eq!(r[2], Ok((4, vec!["2".into(), "sur\ndeux lignes".into(), "".into()])));
+        assert_eq!(
+            r[1],
+            Ok((2, vec!["1".into(), "x;y".into(), "il a dit \"oui\"".into()]))
+        );
+        assert_eq!(
+            r[2],
+            Ok((4, vec!["2".into(), "sur\ndeux lignes".into(), "".into()]))
+        );
         assert_eq!(
             r[3],
-            Ok((6, vec!["3".into(), "Les \"Amis\"".into(), "Asso \"Les amis\" de X".into()]))
+            Ok((
+                6,
+                vec![
+                    "3".into(),
+                    "Les \"Amis\"".into(),
+                    "Asso \"Les amis\" de X".into()
+                ]
+            ))
         );
         assert_eq!(r.len(), 4);
     }

@@ -18,8 +18,8 @@
 //! - name, profile and state are required: a problem there rejects the row.
 
 pub mod csv_generique;
-pub mod encodage;
 mod ecriture;
+pub mod encodage;
 pub mod lecteur;
 pub mod rna;
 pub mod sirene;
@@ -29,6 +29,7 @@ use crate::politique::{can, Action};
 use crate::{now, App, AppError};
 use alliances_domain::annuaire::{valider, ChampErreur, Organisation, OrganisationSaisie};
 use alliances_domain::territoires::Referentiel;
+pub use alliances_store::imports::Lot;
 use alliances_store::{imports, Db, StoreError};
 use encodage::Encodage;
 use lecteur::{Enregistrement, Lecteur, Lu};
@@ -61,7 +62,10 @@ pub enum ImportError {
     #[error("ligne d'en-tête : {0} ; rien n'a été importé")]
     Entete(String),
     #[error("colonne(s) obligatoire(s) absente(s) de l'en-tête du fichier {format} : {} ; rien n'a été importé", .colonnes.join(", "))]
-    ColonnesManquantes { format: String, colonnes: Vec<String> },
+    ColonnesManquantes {
+        format: String,
+        colonnes: Vec<String>,
+    },
     #[error("{0}")]
     Correspondance(String),
     #[error("ce fichier est déjà en cours d'import par un autre processus (lot n° {0})")]
@@ -176,7 +180,11 @@ pub(crate) fn index_entete(entete: &[String]) -> HashMap<String, usize> {
     idx
 }
 
-pub(crate) fn colonnes_manquantes(format: &str, idx: &HashMap<String, usize>, obligatoires: &[&str]) -> Result<(), ImportError> {
+pub(crate) fn colonnes_manquantes(
+    format: &str,
+    idx: &HashMap<String, usize>,
+    obligatoires: &[&str],
+) -> Result<(), ImportError> {
     let manquantes: Vec<String> = obligatoires
         .iter()
         .filter(|c| !idx.contains_key(&c.to_ascii_lowercase()))
@@ -214,7 +222,11 @@ pub(crate) fn date_registre(s: &str) -> Option<String> {
 pub(crate) fn epoch_registre(s: &str) -> Option<i64> {
     let s = s.trim();
     let d = alliances_domain::annuaire::organisation::date_iso(s.get(..10)?).ok()?;
-    let (y, m, j): (i64, i64, i64) = (d[..4].parse().ok()?, d[5..7].parse().ok()?, d[8..10].parse().ok()?);
+    let (y, m, j): (i64, i64, i64) = (
+        d[..4].parse().ok()?,
+        d[5..7].parse().ok()?,
+        d[8..10].parse().ok()?,
+    );
     // Days from civil (proleptic Gregorian).
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
@@ -255,7 +267,11 @@ impl std::fmt::Display for Probleme {
             self.ligne,
             self.champ,
             self.message.replace('\n', " "),
-            if self.rejet { "ligne rejetée" } else { "champ ignoré" }
+            if self.rejet {
+                "ligne rejetée"
+            } else {
+                "champ ignoré"
+            }
         )
     }
 }
@@ -344,7 +360,11 @@ fn io_err(chemin: &Path, source: std::io::Error) -> ImportError {
 
 /// Checks a file without writing anything: not a CSV, encoding, header and required columns,
 /// fingerprint. Blocking (reads the whole file once for the fingerprint).
-pub fn preparer(chemin: &Path, nom_fichier: &str, format: Format) -> Result<Preparation, ImportError> {
+pub fn preparer(
+    chemin: &Path,
+    nom_fichier: &str,
+    format: Format,
+) -> Result<Preparation, ImportError> {
     let mut f = std::fs::File::open(chemin).map_err(|e| io_err(chemin, e))?;
     let octets = f.metadata().map_err(|e| io_err(chemin, e))?.len();
     let mut debut = vec![0u8; 64 * 1024];
@@ -360,7 +380,9 @@ pub fn preparer(chemin: &Path, nom_fichier: &str, format: Format) -> Result<Prep
     if let Some(raison) = encodage::pas_un_csv(&debut) {
         return Err(ImportError::PasUnCsv(raison));
     }
-    let enc = format.encodage_impose().unwrap_or_else(|| encodage::detecter(&debut));
+    let enc = format
+        .encodage_impose()
+        .unwrap_or_else(|| encodage::detecter(&debut));
     let sep = format.separateur();
     let sans_bom = debut.strip_prefix(encodage::BOM_UTF8).unwrap_or(&debut);
     let mut lecteur = Lecteur::new(sans_bom, sep, 1);
@@ -373,11 +395,16 @@ pub fn preparer(chemin: &Path, nom_fichier: &str, format: Format) -> Result<Prep
         _ => return Err(ImportError::Entete("illisible ou absente".into())),
     };
     if entete.len() < 2 {
-        let autres: Vec<&str> = [(b';', "« ; »"), (b',', "« , »"), (b'\t', "tabulation"), (b'|', "« | »")]
-            .iter()
-            .filter(|(c, _)| *c != sep && entete.first().is_some_and(|h| h.as_bytes().contains(c)))
-            .map(|(_, n)| *n)
-            .collect();
+        let autres: Vec<&str> = [
+            (b';', "« ; »"),
+            (b',', "« , »"),
+            (b'\t', "tabulation"),
+            (b'|', "« | »"),
+        ]
+        .iter()
+        .filter(|(c, _)| *c != sep && entete.first().is_some_and(|h| h.as_bytes().contains(c)))
+        .map(|(_, n)| *n)
+        .collect();
         return Err(ImportError::Entete(format!(
             "une seule colonne avec le séparateur « {} » attendu par le format {}{}",
             char::from(sep).escape_default(),
@@ -497,7 +524,8 @@ pub(crate) fn valider_ligne(
             format!("l'identifiant ({c}) est obligatoire dans ce format"),
         )]);
     }
-    let avec_identifiant = present(&ls.saisie.rna) || present(&ls.saisie.siret) || present(&ls.saisie.siren);
+    let avec_identifiant =
+        present(&ls.saisie.rna) || present(&ls.saisie.siret) || present(&ls.saisie.siren);
     let mut avert = std::mem::take(&mut ls.avertissements);
     let mut s = ls.saisie;
     let org = match valider(&s, r) {
@@ -594,7 +622,9 @@ fn lire(
     let mut lecteur = Lecteur::new(source, prep.format.separateur(), 1);
     let mut rec = Enregistrement::default();
     // The header.
-    lecteur.suivant(&mut rec).map_err(|e| io_err(&prep.chemin, e))?;
+    lecteur
+        .suivant(&mut rec)
+        .map_err(|e| io_err(&prep.chemin, e))?;
     let nouveau = || Paquet {
         lignes: Vec::with_capacity(taille_lot),
         problemes: Vec::new(),
@@ -607,7 +637,9 @@ fn lire(
     let mut p = nouveau();
     let mut champs: Vec<String> = Vec::with_capacity(nb);
     loop {
-        let lu = lecteur.suivant(&mut rec).map_err(|e| io_err(&prep.chemin, e))?;
+        let lu = lecteur
+            .suivant(&mut rec)
+            .map_err(|e| io_err(&prep.chemin, e))?;
         match lu {
             Lu::Fin => break,
             Lu::Malforme { ligne, raison } => {
@@ -640,7 +672,10 @@ fn lire(
                         ligne,
                         champ: "csv".into(),
                         message: if plusieurs {
-                            format!("{} colonnes au lieu de {nb} (guillemet mal fermé ?)", rec.len())
+                            format!(
+                                "{} colonnes au lieu de {nb} (guillemet mal fermé ?)",
+                                rec.len()
+                            )
                         } else {
                             format!("{} colonnes au lieu de {nb}", rec.len())
                         },
@@ -679,7 +714,8 @@ fn lire(
                         let verifie_le = ls.verifie_le.unwrap_or(maintenant).min(maintenant);
                         match valider_ligne(ls, referentiel, cle) {
                             Ok((org, avert)) => {
-                                p.problemes.extend(avert.into_iter().map(|e| probleme(ligne, e, false)));
+                                p.problemes
+                                    .extend(avert.into_iter().map(|e| probleme(ligne, e, false)));
                                 p.lignes.push(LigneValide {
                                     ligne,
                                     org,
@@ -688,7 +724,8 @@ fn lire(
                             }
                             Err(errs) => {
                                 p.rejetees += 1;
-                                p.problemes.extend(errs.into_iter().map(|e| probleme(ligne, e, true)));
+                                p.problemes
+                                    .extend(errs.into_iter().map(|e| probleme(ligne, e, true)));
                             }
                         }
                     }
@@ -769,14 +806,30 @@ pub async fn importer(
         let prep = prep.clone();
         let territoires = referentiel.clone();
         tokio::task::spawn_blocking(move || {
-            lire(&prep, &territoires.referentiel, reprise, taille_lot, maintenant, envoi)
+            lire(
+                &prep,
+                &territoires.referentiel,
+                reprise,
+                taille_lot,
+                maintenant,
+                envoi,
+            )
         })
     };
     let mut resultat = Ok(());
     while let Some(paquet) = reception.recv().await {
         let fin = paquet.fin;
         let octets = paquet.octets_lus;
-        match ecriture::ecrire(db, &referentiel.referentiel, &ctx, paquet, &mut etat, &mut rapport).await {
+        match ecriture::ecrire(
+            db,
+            &referentiel.referentiel,
+            &ctx,
+            paquet,
+            &mut etat,
+            &mut rapport,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(e) => {
                 resultat = Err(e);
@@ -817,6 +870,18 @@ pub async fn importer(
 }
 
 impl App {
+    /// The latest import batches with their counts and reports (admins only).
+    pub async fn lots_importes(
+        &self,
+        actor: Option<&CurrentUser>,
+        limite: i64,
+    ) -> Result<Vec<Lot>, ImportError> {
+        if !can(actor, Action::Importer) {
+            return Err(ImportError::Interdit);
+        }
+        Ok(imports::recent(&self.db, limite).await?)
+    }
+
     /// Imports a file on behalf of `actor` (admins only; `None`: the command line, trusted),
     /// then brings the search index up to date.
     pub async fn importer(
@@ -851,7 +916,10 @@ mod tests {
     #[test]
     fn register_dates() {
         assert_eq!(date_registre("0001-01-01"), None);
-        assert_eq!(date_registre("2010-07-30 00:00:00").as_deref(), Some("2010-07-30"));
+        assert_eq!(
+            date_registre("2010-07-30 00:00:00").as_deref(),
+            Some("2010-07-30")
+        );
         assert_eq!(date_registre("2010-07-30").as_deref(), Some("2010-07-30"));
         assert_eq!(epoch_registre("1970-01-02"), Some(86_400));
         assert_eq!(epoch_registre("2020-04-03 12:53:24"), Some(1_585_918_404));

@@ -78,7 +78,11 @@ pub(crate) fn preparer(entete: &[String]) -> Result<Rna, ImportError> {
 
 /// A commune from a postal code and a commune name, when the INSEE code is missing: the only
 /// current commune of that postal code, or the one whose folded name matches.
-pub(crate) fn commune_par_code_postal(r: &Referentiel, cp: &str, nom: Option<&str>) -> Option<String> {
+pub(crate) fn commune_par_code_postal(
+    r: &Referentiel,
+    cp: &str,
+    nom: Option<&str>,
+) -> Option<String> {
     let candidats: Vec<u32> = r
         .communes_by_postal_code(cp.trim())
         .iter()
@@ -133,7 +137,8 @@ impl Correspondance for Rna {
         let mut code_commune = champ(c, self.codeinsee);
         if code_commune.is_none() {
             if let Some(cp) = champ(c, self.codepostal) {
-                code_commune = commune_par_code_postal(r, &cp, champ(c, self.libcommune).as_deref());
+                code_commune =
+                    commune_par_code_postal(r, &cp, champ(c, self.libcommune).as_deref());
             }
         }
         out.saisie = OrganisationSaisie {

@@ -36,8 +36,13 @@ pub fn taille(tranche: &str) -> Option<Taille> {
 
 /// Legal category (4 digits, INSEE nomenclature "catégories juridiques") → profile and, when
 /// it is clear, sub-type. `siren` and the referential tell an EPCI the annuaire knows.
-pub fn profil(categorie: Option<&str>, siren: Option<&str>, r: &Referentiel) -> (Profil, Option<SousType>) {
-    let Some(c) = categorie.filter(|c| c.len() == 4 && c.bytes().all(|b| b.is_ascii_digit())) else {
+pub fn profil(
+    categorie: Option<&str>,
+    siren: Option<&str>,
+    r: &Referentiel,
+) -> (Profil, Option<SousType>) {
+    let Some(c) = categorie.filter(|c| c.len() == 4 && c.bytes().all(|b| b.is_ascii_digit()))
+    else {
         return (Profil::Entreprise, None);
     };
     let epci = || siren.is_some_and(|s| r.find_epci(s).is_some());
@@ -158,8 +163,12 @@ impl Correspondance for Sirene {
             }
         };
         let siret = champ(c, Some(self.siret));
-        let siren = champ(c, self.siren)
-            .or_else(|| siret.as_ref().filter(|s| s.len() == 14).map(|s| s[..9].to_string()));
+        let siren = champ(c, self.siren).or_else(|| {
+            siret
+                .as_ref()
+                .filter(|s| s.len() == 14)
+                .map(|s| s[..9].to_string())
+        });
         let taille_code = champ(c, self.tranche);
         let taille = match taille_code.as_deref() {
             None => None,

@@ -1,0 +1,132 @@
+//! The annuaire in a real browser: an organisation created through the form (errors summarised
+//! and focused), its page, the search page with facets, the edit form, the moderation queue and
+//! a territory page listing it — axe-core on each.
+
+use alliances_e2e::{
+    axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path, wait_for_text,
+    with_browser,
+};
+use anyhow::{ensure, Context, Result};
+
+const PASSWORD: &str = "les alliances du bien commun";
+
+/// An admin account made by the CLI, its password set through the link, logged in.
+async fn admin(c: &alliances_e2e::Client, email: &str) -> Result<()> {
+    let out = std::process::Command::new(alliances_e2e::server_binary())
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            "Modération",
+            "--data-dir",
+        ])
+        .arg(harness().server.data_dir())
+        .env("ALLIANCES_LOG", "warn")
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let link = stdout
+        .split_whitespace()
+        .find(|w| w.contains("/compte/reinitialisation/"))
+        .context("a link in the output")?;
+    goto(
+        c,
+        &format!(
+            "/compte/reinitialisation/{}",
+            link.rsplit('/').next().unwrap_or("")
+        ),
+    )
+    .await?;
+    fill(c, &[("mot_de_passe", PASSWORD)]).await?;
+    wait_for_text(c, "Votre mot de passe est changé").await?;
+    goto(c, "/compte/connexion").await?;
+    fill(c, &[("email", email), ("mot_de_passe", PASSWORD)]).await?;
+    wait_for_path(c, "/compte").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn create_search_and_moderate_organisations() -> Result<()> {
+    with_browser("annuaire", |c| async move {
+        admin(&c, "annuaire-admin@asso.example").await?;
+        goto(&c, "/organisations/nouvelle").await?;
+        axe_check(&c).await.context("creation form")?;
+        // Errors: summary focused, fields marked.
+        fill(
+            &c,
+            &[
+                ("nom", "Réseau des ressourceries"),
+                ("siret", "12345678901234"),
+                ("codeCommune", "99999"),
+            ],
+        )
+        .await?;
+        wait_for(&c, "#resume-erreurs").await?;
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            focused.as_str() == Some("resume-erreurs"),
+            "focus on the error summary, got {focused}"
+        );
+        axe_check(&c).await.context("creation form with errors")?;
+        find(&c, "#champ-profil")
+            .await?
+            .send_keys("Association")
+            .await?;
+        fill(
+            &c,
+            &[
+                ("siret", ""),
+                ("codeCommune", "42218"),
+                (
+                    "description",
+                    "Réemploi, ateliers de réparation et emplois d'insertion",
+                ),
+            ],
+        )
+        .await?;
+        wait_for(&c, "h1").await?;
+        let text = main_text(&c).await?;
+        ensure!(
+            text.contains("Réseau des ressourceries"),
+            "the organisation page: {text}"
+        );
+        axe_check(&c).await.context("organisation page (owner)")?;
+        let url = c.current_url().await?;
+        let org_path = url.path().to_string();
+
+        goto(&c, "/annuaire?q=reparations&territoire=Loire").await?;
+        let text = main_text(&c).await?;
+        ensure!(
+            text.contains("Réseau des ressourceries"),
+            "found by a plural, in its département: {text}"
+        );
+        axe_check(&c)
+            .await
+            .context("search page with results and facets")?;
+        goto(&c, "/annuaire?odd=99").await?;
+        axe_check(&c).await.context("search page with an error")?;
+
+        goto(&c, &format!("{org_path}/modifier")).await?;
+        axe_check(&c).await.context("edit form")?;
+        goto(&c, "/admin/moderation").await?;
+        axe_check(&c).await.context("moderation queue")?;
+        goto(&c, "/territoires/commune/42218").await?;
+        wait_for_text(&c, "Réseau des ressourceries").await?;
+        axe_check(&c)
+            .await
+            .context("territory page with its organisations")?;
+        Ok(())
+    })
+    .await
+}

@@ -107,14 +107,16 @@ impl Shard {
         mark.is_some_and(|m| e.generation < m.generation)
     }
 
-    /// Drops dead entries and marks older than the TTL (no entry they could kill remains).
+    /// Drops dead entries, and marks older than twice the TTL: every entry a mark could kill was
+    /// filled before it, so has reached its TTL by then (the margin covers the microseconds
+    /// between reading the clock and taking the locks).
     fn purge(&mut self, now: i64, at: Instant, ttl: Duration) -> usize {
         let before = self.entries.len();
         let mut entries = std::mem::take(&mut self.entries);
         entries.retain(|_, e| self.servable(e, now, at, ttl));
         self.entries = entries;
         self.marks
-            .retain(|_, m| at.saturating_duration_since(m.at) < ttl);
+            .retain(|_, m| at.saturating_duration_since(m.at) < ttl * 2);
         before - self.entries.len()
     }
 }
@@ -402,14 +404,10 @@ mod tests {
             .filter(|id| shard_index(id) == 0)
             .take(17)
             .collect();
-        let t0 = Instant::now();
+        let long_ago = Instant::now();
+        let t0 = long_ago + Duration::from_secs(10);
         for id in &in_shard_0[..8] {
-            assert!(c.insert_at(
-                c.ticket(),
-                resolved(id, None),
-                NOW,
-                t0 - Duration::from_secs(10)
-            ));
+            assert!(c.insert_at(c.ticket(), resolved(id, None), NOW, long_ago));
         }
         for id in &in_shard_0[8..16] {
             assert!(c.insert_at(c.ticket(), resolved(id, None), NOW, t0));
@@ -463,6 +461,11 @@ mod tests {
         c.invalidate_user_at(1, t0);
         assert!(c.get_at("a", NOW, t0 + Duration::from_secs(1)).is_none());
         assert_eq!(c.purge_at(NOW, t0 + Duration::from_secs(6)), 0);
+        assert!(
+            !lock(&c.shards[0]).marks.is_empty(),
+            "kept for twice the TTL"
+        );
+        c.purge_at(NOW, t0 + Duration::from_secs(10));
         assert!(lock(&c.shards[0]).marks.is_empty(), "old marks pruned");
     }
 

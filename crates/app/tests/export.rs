@@ -17,7 +17,9 @@ async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 async fn importer(app: &App, name: &str, format: Format) {
@@ -27,7 +29,9 @@ async fn importer(app: &App, name: &str, format: Format) {
         .await
         .unwrap()
         .unwrap();
-    app.importer(None, prep, Options::default(), &|_| {}).await.unwrap();
+    app.importer(None, prep, Options::default(), &|_| {})
+        .await
+        .unwrap();
 }
 
 /// Imported records (one with private contacts), 2,300 generated ones (several pages), one
@@ -51,9 +55,17 @@ async fn contenu(app: &App) -> i64 {
         .await
         .unwrap();
     let mut conn = tx;
-    let a = store::id_by_rna(&mut conn, "W751000001").await.unwrap().unwrap();
-    let b = store::id_by_rna(&mut conn, "W751000011").await.unwrap().unwrap();
-    store::mark_merged(&mut conn, b, a, 1_800_000_000).await.unwrap();
+    let a = store::id_by_rna(&mut conn, "W751000001")
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store::id_by_rna(&mut conn, "W751000011")
+        .await
+        .unwrap()
+        .unwrap();
+    store::mark_merged(&mut conn, b, a, 1_800_000_000)
+        .await
+        .unwrap();
     conn.commit().await.unwrap();
     b
 }
@@ -67,10 +79,16 @@ async fn exports_public_fields_with_their_licence() {
 
     // JSON Lines: a metadata object, then one object per live organisation.
     let mut jsonl = Vec::new();
-    let n = app.exporter(FormatExport::Jsonl, &mut jsonl, &|_| {}).await.unwrap();
+    let n = app
+        .exporter(FormatExport::Jsonl, &mut jsonl, &|_| {})
+        .await
+        .unwrap();
     assert_eq!(n as usize, vivantes);
     let texte = String::from_utf8(jsonl).unwrap();
-    assert!(!texte.contains("direction@"), "private contacts never leave");
+    assert!(
+        !texte.contains("direction@"),
+        "private contacts never leave"
+    );
     assert!(!texte.contains("contactsPrives"));
     let mut lignes = texte.lines();
     let meta: serde_json::Value = serde_json::from_str(lignes.next().unwrap()).unwrap();
@@ -79,7 +97,10 @@ async fn exports_public_fields_with_their_licence() {
     assert!(meta["source"].as_str().unwrap().contains("Alliances"));
     let objets: Vec<serde_json::Value> = lignes.map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(objets.len(), vivantes);
-    assert!(objets.iter().all(|o| o["id"] != fusionnee), "merged records are left out");
+    assert!(
+        objets.iter().all(|o| o["id"] != fusionnee),
+        "merged records are left out"
+    );
     let ids: Vec<i64> = objets.iter().map(|o| o["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     let amis = objets.iter().find(|o| o["rna"] == "W751000001").unwrap();
@@ -90,7 +111,10 @@ async fn exports_public_fields_with_their_licence() {
     assert_eq!(amis["licence"], import::rna::LICENCE);
     assert_eq!(amis["dateFin"], serde_json::Value::Null);
     assert_eq!(amis["dateMiseAJour"], "2023-05-02T10:11:12Z");
-    let maison = objets.iter().find(|o| o["siret"] == "12002701600019").unwrap();
+    let maison = objets
+        .iter()
+        .find(|o| o["siret"] == "12002701600019")
+        .unwrap();
     assert_eq!(maison["siren"], "120027016");
     assert_eq!(maison["oddPrincipal"], 8);
     assert_eq!(maison["themes"], serde_json::json!(["emploi", "formation"]));

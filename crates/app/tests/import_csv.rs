@@ -13,7 +13,9 @@ async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn mapping() -> String {
@@ -36,41 +38,89 @@ async fn generic_csv_with_a_mapping_file() {
     let prep = preparer(fixture("structures.csv"), Format::csv(&mapping()).unwrap())
         .await
         .unwrap();
-    let r = app.importer(None, prep, Options::default(), &|_| {}).await.unwrap();
-    assert_eq!((r.lignes_lues, r.importees, r.rejetees), (4, 3, 1), "{:#?}", r.problemes);
+    let r = app
+        .importer(None, prep, Options::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.lignes_lues, r.importees, r.rejetees),
+        (4, 3, 1),
+        "{:#?}",
+        r.problemes
+    );
     assert_eq!(r.source, "reseau-exemple");
     // An unknown profile is not optional: the row is rejected and said so.
-    assert!(r.problemes.iter().any(|p| p.ligne == 4 && p.rejet && p.champ == "profil"));
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 4 && p.rejet && p.champ == "profil"));
     // SDG 18 does not exist: dropped, reported, the row imported.
-    assert!(r.problemes.iter().any(|p| p.ligne == 5 && !p.rejet && p.champ == "oddPrincipal"));
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 5 && !p.rejet && p.champ == "oddPrincipal"));
 
     let fiches = toutes(&app).await;
-    let par_nom = |n: &str| fiches.iter().find(|f| f.org.nom == n).unwrap_or_else(|| panic!("{n}"));
+    let par_nom = |n: &str| {
+        fiches
+            .iter()
+            .find(|f| f.org.nom == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
     let maison = par_nom("Maison de l'emploi du Val");
-    assert_eq!(maison.org.profil, Profil::StructureAccompagnement, "translated by [correspondances]");
-    assert_eq!(maison.org.siret.as_ref().unwrap().as_str(), "12002701600019");
+    assert_eq!(
+        maison.org.profil,
+        Profil::StructureAccompagnement,
+        "translated by [correspondances]"
+    );
+    assert_eq!(
+        maison.org.siret.as_ref().unwrap().as_str(),
+        "12002701600019"
+    );
     assert_eq!(maison.org.commune.as_ref().unwrap().as_str(), "35238");
     assert_eq!(maison.org.odd_principal, Some(8));
     assert_eq!(maison.org.odd_secondaires, vec![4]);
-    assert_eq!(maison.org.themes, vec!["emploi".to_string(), "formation".to_string()]);
-    assert_eq!(maison.org.description, "Accompagne vers l'emploi; ateliers CV.");
-    assert_eq!(maison.org.contacts_prives.as_deref(), Some("direction@maison-emploi.example.fr"));
+    assert_eq!(
+        maison.org.themes,
+        vec!["emploi".to_string(), "formation".to_string()]
+    );
+    assert_eq!(
+        maison.org.description,
+        "Accompagne vers l'emploi; ateliers CV."
+    );
+    assert_eq!(
+        maison.org.contacts_prives.as_deref(),
+        Some("direction@maison-emploi.example.fr")
+    );
     assert_eq!(maison.meta.source, "reseau-exemple");
     assert_eq!(maison.meta.licence, "Licence Ouverte 2.0 — Réseau Exemple");
     let epiceries = par_nom("Réseau des épiceries solidaires");
-    assert_eq!(epiceries.org.profil, Profil::Association, "the constant when the cell is empty");
+    assert_eq!(
+        epiceries.org.profil,
+        Profil::Association,
+        "the constant when the cell is empty"
+    );
     assert!(epiceries.org.national);
     assert!(epiceries.org.siret.is_none());
     let odd_faux = par_nom("Entreprise à ODD faux");
     assert_eq!(odd_faux.org.profil, Profil::Entreprise);
-    assert_eq!((odd_faux.org.odd_principal, odd_faux.org.odd_secondaires.clone()), (None, vec![3]));
+    assert_eq!(
+        (
+            odd_faux.org.odd_principal,
+            odd_faux.org.odd_secondaires.clone()
+        ),
+        (None, vec![3])
+    );
 
     // Again: rows with an identifier are recognised; the one without is queued as a likely
     // duplicate of itself (same name, same commune), never merged silently.
     let prep = preparer(fixture("structures.csv"), Format::csv(&mapping()).unwrap())
         .await
         .unwrap();
-    let r2 = app.importer(None, prep, Options::default(), &|_| {}).await.unwrap();
+    let r2 = app
+        .importer(None, prep, Options::default(), &|_| {})
+        .await
+        .unwrap();
     assert_eq!((r2.creees, r2.inchangees), (1, 2), "{r2:?}");
     assert_eq!(r2.doublons_signales, 1);
     assert_eq!(toutes(&app).await.len(), 4);
@@ -100,6 +150,9 @@ async fn mapping_problems_are_named_before_anything_is_written() {
         .err()
         .unwrap()
         .to_string();
-    assert!(e.contains("une seule colonne") && e.contains("« ; »"), "{e}");
+    assert!(
+        e.contains("une seule colonne") && e.contains("« ; »"),
+        "{e}"
+    );
     assert!(toutes(&app).await.is_empty());
 }

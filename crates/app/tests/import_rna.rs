@@ -17,7 +17,9 @@ async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 async fn preparer(path: &Path, format: Format) -> Result<import::Preparation, ImportError> {
@@ -52,10 +54,21 @@ fn probleme<'a>(r: &'a Rapport, ligne: u64) -> Vec<&'a import::Probleme> {
 #[tokio::test]
 async fn rna_rows_are_validated_reported_and_imported() {
     let (app, _g) = app().await;
-    let r = importer(&app, &fixture("rna_waldec_utf8.csv"), Format::Rna, Options::default()).await;
+    let r = importer(
+        &app,
+        &fixture("rna_waldec_utf8.csv"),
+        Format::Rna,
+        Options::default(),
+    )
+    .await;
     assert_eq!(r.encodage, "UTF-8");
     assert!(r.termine);
-    assert_eq!((r.lignes_lues, r.importees, r.rejetees), (16, 10, 6), "{:#?}", r.problemes);
+    assert_eq!(
+        (r.lignes_lues, r.importees, r.rejetees),
+        (16, 10, 6),
+        "{:#?}",
+        r.problemes
+    );
     assert_eq!((r.creees, r.mises_a_jour), (10, 0));
 
     // Rejected rows, each named with its line and field.
@@ -72,15 +85,34 @@ async fn rna_rows_are_validated_reported_and_imported() {
     rejet(10, "csv");
     rejet(15, "csv");
     rejet(17, "etat");
-    assert!(probleme(&r, 9)[0].message.contains("colonnes au lieu de 39"));
+    assert!(probleme(&r, 9)[0]
+        .message
+        .contains("colonnes au lieu de 39"));
     assert!(probleme(&r, 15)[0].message.contains("UTF-8"));
     // Invalid optional fields: imported without them, reported.
     let p5 = probleme(&r, 5);
-    assert!(p5.iter().any(|p| !p.rejet && p.champ == "siret" && p.message.contains("Luhn")), "{p5:?}");
+    assert!(
+        p5.iter()
+            .any(|p| !p.rejet && p.champ == "siret" && p.message.contains("Luhn")),
+        "{p5:?}"
+    );
     let p6 = probleme(&r, 6);
-    assert!(p6.iter().any(|p| !p.rejet && p.champ == "codeCommune"), "{p6:?}");
-    assert!(par_rna(&app, "W331000004").await.unwrap().org.siret.is_none());
-    assert!(par_rna(&app, "W351000005").await.unwrap().org.commune.is_none());
+    assert!(
+        p6.iter().any(|p| !p.rejet && p.champ == "codeCommune"),
+        "{p6:?}"
+    );
+    assert!(par_rna(&app, "W331000004")
+        .await
+        .unwrap()
+        .org
+        .siret
+        .is_none());
+    assert!(par_rna(&app, "W351000005")
+        .await
+        .unwrap()
+        .org
+        .commune
+        .is_none());
 
     // Mapping: names, codes, dates, states, provenance.
     let f = par_rna(&app, "W751000001").await.expect("imported");
@@ -90,23 +122,43 @@ async fn rna_rows_are_validated_reported_and_imported() {
     assert_eq!(f.org.commune.as_ref().unwrap().as_str(), "75111");
     assert_eq!(f.org.date_creation.as_deref(), Some("2001-03-15"));
     assert_eq!(f.org.date_fin, None, "0001-01-01 means no date");
-    assert_eq!(f.org.site_web.as_deref(), Some("https://www.amis-saint-ambroise.fr"));
+    assert_eq!(
+        f.org.site_web.as_deref(),
+        Some("https://www.amis-saint-ambroise.fr")
+    );
     assert_eq!(f.org.etat, Etat::Active);
     assert_eq!(f.org.profil.slug(), "association");
     assert_eq!(f.meta.source, "rna");
     assert_eq!(f.meta.licence, import::rna::LICENCE);
     assert_eq!(f.meta.lot_id, Some(r.lot_id));
-    assert_eq!(f.meta.verifie_le, 1_683_022_272, "maj_time 2023-05-02 10:11:12");
+    assert_eq!(
+        f.meta.verifie_le, 1_683_022_272,
+        "maj_time 2023-05-02 10:11:12"
+    );
     let d = par_rna(&app, "W691000002").await.unwrap();
     assert_eq!(d.org.etat, Etat::Dissoute);
     assert_eq!(d.org.date_fin.as_deref(), Some("2019-12-31"));
-    assert_eq!(par_rna(&app, "W131000003").await.unwrap().org.etat, Etat::Supprimee);
     assert_eq!(
-        par_rna(&app, "W691000013").await.unwrap().org.date_creation.as_deref(),
+        par_rna(&app, "W131000003").await.unwrap().org.etat,
+        Etat::Supprimee
+    );
+    assert_eq!(
+        par_rna(&app, "W691000013")
+            .await
+            .unwrap()
+            .org
+            .date_creation
+            .as_deref(),
         Some("2005-09-12")
     );
     assert_eq!(
-        par_rna(&app, "W351000015").await.unwrap().org.commune.unwrap().as_str(),
+        par_rna(&app, "W351000015")
+            .await
+            .unwrap()
+            .org
+            .commune
+            .unwrap()
+            .as_str(),
         "35238",
         "from the postal code and the commune name"
     );
@@ -135,7 +187,10 @@ async fn rna_rows_are_validated_reported_and_imported() {
     // The batch: finished, with its counts and report; the search index sees the rows.
     let lot = imports::get(&app.db, r.lot_id).await.unwrap().unwrap();
     assert_eq!(lot.etat, "termine");
-    assert_eq!((lot.lignes_lues, lot.lignes_importees, lot.lignes_rejetees), (16, 10, 6));
+    assert_eq!(
+        (lot.lignes_lues, lot.lignes_importees, lot.lignes_rejetees),
+        (16, 10, 6)
+    );
     assert_eq!(lot.derniere_ligne, 17);
     assert!(lot.rapport.contains("ligne 7, rna :"), "{}", lot.rapport);
     assert!(lot.rapport.contains("(champ ignoré)"));
@@ -145,20 +200,42 @@ async fn rna_rows_are_validated_reported_and_imported() {
 #[tokio::test]
 async fn latin1_is_detected_and_columns_found_by_name() {
     let (app, _g) = app().await;
-    let r = importer(&app, &fixture("rna_waldec_latin1.csv"), Format::Rna, Options::default()).await;
+    let r = importer(
+        &app,
+        &fixture("rna_waldec_latin1.csv"),
+        Format::Rna,
+        Options::default(),
+    )
+    .await;
     assert_eq!(r.encodage, "Windows-1252 (Latin-1)");
-    assert_eq!((r.lignes_lues, r.importees, r.rejetees), (3, 3, 0), "{:?}", r.problemes);
+    assert_eq!(
+        (r.lignes_lues, r.importees, r.rejetees),
+        (3, 3, 0),
+        "{:?}",
+        r.problemes
+    );
     let f = par_rna(&app, "W672000001").await.unwrap();
     assert_eq!(f.org.nom, "SOCIÉTÉ D'ENTRAIDE ŒCUMÉNIQUE");
-    assert_eq!(f.org.description, "Entraide et accueil — « portes ouvertes »");
+    assert_eq!(
+        f.org.description,
+        "Entraide et accueil — « portes ouvertes »"
+    );
     assert_eq!(f.org.commune.unwrap().as_str(), "67482");
     let d = par_rna(&app, "W442000002").await.unwrap();
     assert_eq!(d.org.nom, "CAFÉ ASSOCIATIF LES ÉTOILES");
     assert_eq!(d.org.etat, Etat::Dissoute);
     assert_eq!(d.org.date_fin.as_deref(), Some("2018-06-30"));
     // A SIRET with a wrong key: imported without it, reported.
-    assert!(par_rna(&app, "W352000003").await.unwrap().org.siret.is_none());
-    assert!(r.problemes.iter().any(|p| p.ligne == 4 && p.champ == "siret" && !p.rejet));
+    assert!(par_rna(&app, "W352000003")
+        .await
+        .unwrap()
+        .org
+        .siret
+        .is_none());
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 4 && p.champ == "siret" && !p.rejet));
 }
 
 #[tokio::test]
@@ -167,11 +244,23 @@ async fn reimport_updates_and_never_duplicates() {
     let path = fixture("rna_waldec_utf8.csv");
     let premier = importer(&app, &path, Format::Rna, Options::default()).await;
     let second = importer(&app, &path, Format::Rna, Options::default()).await;
-    assert_ne!(premier.lot_id, second.lot_id, "a finished batch is not resumed");
-    assert_eq!((second.creees, second.mises_a_jour, second.inchangees), (0, 0, 10));
+    assert_ne!(
+        premier.lot_id, second.lot_id,
+        "a finished batch is not resumed"
+    );
+    assert_eq!(
+        (second.creees, second.mises_a_jour, second.inchangees),
+        (0, 0, 10)
+    );
     assert_eq!(second.doublons_signales, 0);
     assert_eq!(nombre(&app).await, 10);
-    assert_eq!(moderation::doublons_a_examiner(&app.db, 100).await.unwrap().len(), 3);
+    assert_eq!(
+        moderation::doublons_a_examiner(&app.db, 100)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 
     // A newer file: one association renamed and dissolved, one new, the others unchanged.
     let dir = tempfile::tempdir().unwrap();
@@ -185,7 +274,13 @@ async fn reimport_updates_and_never_duplicates() {
     let ligne = |valeurs: &[(&str, &str)]| {
         entete
             .split(';')
-            .map(|c| valeurs.iter().find(|(k, _)| *k == c).map(|(_, v)| *v).unwrap_or(""))
+            .map(|c| {
+                valeurs
+                    .iter()
+                    .find(|(k, _)| *k == c)
+                    .map(|(_, v)| *v)
+                    .unwrap_or("")
+            })
             .collect::<Vec<_>>()
             .join(";")
     };
@@ -200,7 +295,12 @@ async fn reimport_updates_and_never_duplicates() {
             ("position", "D"),
             ("maj_time", "2024-02-02 02:02:02"),
         ]),
-        ligne(&[("id", "W351000099"), ("titre", "NOUVELLE ASSOCIATION"), ("adrs_codeinsee", "35238"), ("position", "A")]),
+        ligne(&[
+            ("id", "W351000099"),
+            ("titre", "NOUVELLE ASSOCIATION"),
+            ("adrs_codeinsee", "35238"),
+            ("position", "A")
+        ]),
     );
     std::fs::write(&nouveau, texte).unwrap();
     // Owners enriched the record meanwhile: fields the file does not carry are kept.
@@ -210,12 +310,23 @@ async fn reimport_updates_and_never_duplicates() {
         let mut o = garonne.org.clone();
         o.odd_principal = Some(10);
         o.themes = vec!["solidarité".into()];
-        assert!(store::update(&mut conn, garonne.id, garonne.meta.version, &o, garonne.meta.verifie_le, 1)
-            .await
-            .unwrap());
+        assert!(store::update(
+            &mut conn,
+            garonne.id,
+            garonne.meta.version,
+            &o,
+            garonne.meta.verifie_le,
+            1
+        )
+        .await
+        .unwrap());
     }
     let troisieme = importer(&app, &nouveau, Format::Rna, Options::default()).await;
-    assert_eq!((troisieme.creees, troisieme.mises_a_jour), (1, 1), "{troisieme:?}");
+    assert_eq!(
+        (troisieme.creees, troisieme.mises_a_jour),
+        (1, 1),
+        "{troisieme:?}"
+    );
     assert_eq!(nombre(&app).await, 11);
     let g = par_rna(&app, "W331000004").await.unwrap();
     assert_eq!(g.id, garonne.id);
@@ -229,7 +340,9 @@ async fn reimport_updates_and_never_duplicates() {
 
 /// An RNA-format file of `n` valid rows.
 fn gros_fichier(path: &Path, n: usize) {
-    let communes = ["75056", "69123", "13055", "33063", "35238", "44109", "59350", "31555"];
+    let communes = [
+        "75056", "69123", "13055", "33063", "35238", "44109", "59350", "31555",
+    ];
     let mut s = String::from("id;titre;objet;adrs_codeinsee;date_creat;position;maj_time\n");
     for i in 0..n {
         s.push_str(&format!(
@@ -258,7 +371,9 @@ async fn an_interrupted_import_resumes_after_its_last_committed_batch() {
     let stop = options.annulation.clone();
     let prep = preparer(&path, Format::Rna).await.unwrap();
     let r1 = app
-        .importer(None, prep, options, &|_| stop.store(true, Ordering::Relaxed))
+        .importer(None, prep, options, &|_| {
+            stop.store(true, Ordering::Relaxed)
+        })
         .await
         .unwrap();
     assert!(!r1.termine);
@@ -268,16 +383,31 @@ async fn an_interrupted_import_resumes_after_its_last_committed_batch() {
     assert_eq!((lot.etat.as_str(), lot.derniere_ligne), ("en-cours", 501));
 
     // The same file again: continues after line 501, and finishes.
-    let r2 = importer(&app, &path, Format::Rna, Options { taille_lot: 700, ..Options::default() }).await;
+    let r2 = importer(
+        &app,
+        &path,
+        Format::Rna,
+        Options {
+            taille_lot: 700,
+            ..Options::default()
+        },
+    )
+    .await;
     assert_eq!(r2.lot_id, r1.lot_id);
     assert_eq!(r2.reprise_apres_ligne, 501);
     assert!(r2.termine);
     assert_eq!(r2.lignes_lues_ici, 2_000);
-    assert_eq!((r2.lignes_lues, r2.importees, r2.rejetees), (2_500, 2_500, 0));
+    assert_eq!(
+        (r2.lignes_lues, r2.importees, r2.rejetees),
+        (2_500, 2_500, 0)
+    );
     assert_eq!(r2.creees, 2_000);
     assert_eq!(nombre(&app).await, 2_500);
     let lot = imports::get(&app.db, r1.lot_id).await.unwrap().unwrap();
-    assert_eq!((lot.etat.as_str(), lot.lignes_lues, lot.derniere_ligne), ("termine", 2_500, 2_501));
+    assert_eq!(
+        (lot.etat.as_str(), lot.lignes_lues, lot.derniere_ligne),
+        ("termine", 2_500, 2_501)
+    );
     let dissoutes = par_rna(&app, "W000000011").await.unwrap();
     assert_eq!(dissoutes.org.etat, Etat::Dissoute);
     assert_eq!(app.organisations.len(), 2_500);
@@ -288,21 +418,55 @@ async fn files_that_are_not_csv_or_lack_columns_write_nothing() {
     let (app, _g) = app().await;
     let dir = tempfile::tempdir().unwrap();
     let cas: Vec<(&str, Vec<u8>, Format, &str)> = vec![
-        ("binaire.csv", vec![0, 1, 2, 3, 255, 0, 7], Format::Rna, "binaire"),
-        ("page.csv", b"<!DOCTYPE html><html><body>404</body></html>".to_vec(), Format::Rna, "HTML"),
-        ("archive.csv", b"PK\x03\x04\x14\x00rna_waldec.csv".to_vec(), Format::Rna, "ZIP"),
+        (
+            "binaire.csv",
+            vec![0, 1, 2, 3, 255, 0, 7],
+            Format::Rna,
+            "binaire",
+        ),
+        (
+            "page.csv",
+            b"<!DOCTYPE html><html><body>404</body></html>".to_vec(),
+            Format::Rna,
+            "HTML",
+        ),
+        (
+            "archive.csv",
+            b"PK\x03\x04\x14\x00rna_waldec.csv".to_vec(),
+            Format::Rna,
+            "ZIP",
+        ),
         ("vide.csv", Vec::new(), Format::Rna, "vide"),
-        ("sans_position.csv", b"id;titre;objet\nW751000001;X;Y\n".to_vec(), Format::Rna, "position"),
-        ("virgules.csv", b"id,titre,position\nW751000001,X,A\n".to_vec(), Format::Rna, "virgule"),
-        ("sirene.csv", b"siren,nic,siret\n1,2,3\n".to_vec(), Format::Sirene, "etatAdministratifEtablissement"),
+        (
+            "sans_position.csv",
+            b"id;titre;objet\nW751000001;X;Y\n".to_vec(),
+            Format::Rna,
+            "position",
+        ),
+        (
+            "virgules.csv",
+            b"id,titre,position\nW751000001,X,A\n".to_vec(),
+            Format::Rna,
+            "virgule",
+        ),
+        (
+            "sirene.csv",
+            b"siren,nic,siret\n1,2,3\n".to_vec(),
+            Format::Sirene,
+            "etatAdministratifEtablissement",
+        ),
     ];
     for (nom, contenu, format, attendu) in cas {
         let p = dir.path().join(nom);
         std::fs::write(&p, contenu).unwrap();
-        let e = preparer(&p, format).await.err().unwrap_or_else(|| panic!("{nom} refused"));
+        let e = preparer(&p, format)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{nom} refused"));
         let texte = e.to_string();
         assert!(
-            texte.to_lowercase().contains(&attendu.to_lowercase()) || (attendu == "virgule" && texte.contains("« , »")),
+            texte.to_lowercase().contains(&attendu.to_lowercase())
+                || (attendu == "virgule" && texte.contains("« , »")),
             "{nom}: {texte}"
         );
         assert!(texte.contains("rien n'a été importé"), "{nom}: {texte}");

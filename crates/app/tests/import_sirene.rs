@@ -15,7 +15,9 @@ async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 async fn importer(app: &App, name: &str, format: Format) -> Rapport {
@@ -25,7 +27,9 @@ async fn importer(app: &App, name: &str, format: Format) -> Rapport {
         .await
         .unwrap()
         .unwrap();
-    app.importer(None, prep, Options::default(), &|_| {}).await.unwrap()
+    app.importer(None, prep, Options::default(), &|_| {})
+        .await
+        .unwrap()
 }
 
 async fn par_siret(app: &App, siret: &str) -> Option<Fiche> {
@@ -38,16 +42,43 @@ async fn par_siret(app: &App, siret: &str) -> Option<Fiche> {
 async fn sirene_establishments() {
     let (app, _g) = app().await;
     let r = importer(&app, "sirene_etablissements.csv", Format::Sirene).await;
-    assert_eq!((r.lignes_lues, r.importees, r.rejetees), (10, 8, 2), "{:#?}", r.problemes);
+    assert_eq!(
+        (r.lignes_lues, r.importees, r.rejetees),
+        (10, 8, 2),
+        "{:#?}",
+        r.problemes
+    );
     assert_eq!(r.encodage, "UTF-8");
     // The key is never optional; partially public establishments are not imported.
-    assert!(r.problemes.iter().any(|p| p.ligne == 7 && p.rejet && p.champ == "siret" && p.message.contains("Luhn")));
-    assert!(r.problemes.iter().any(|p| p.ligne == 10 && p.rejet && p.message.contains("diffusion partielle")));
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 7 && p.rejet && p.champ == "siret" && p.message.contains("Luhn")));
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 10 && p.rejet && p.message.contains("diffusion partielle")));
     // Unknown band, unknown commune: imported without them.
-    assert!(r.problemes.iter().any(|p| p.ligne == 8 && !p.rejet && p.champ == "taille"));
-    assert!(r.problemes.iter().any(|p| p.ligne == 9 && !p.rejet && p.champ == "codeCommune"));
-    assert!(par_siret(&app, "12345679000039").await.unwrap().org.taille.is_none());
-    assert!(par_siret(&app, "12345679000047").await.unwrap().org.commune.is_none());
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 8 && !p.rejet && p.champ == "taille"));
+    assert!(r
+        .problemes
+        .iter()
+        .any(|p| p.ligne == 9 && !p.rejet && p.champ == "codeCommune"));
+    assert!(par_siret(&app, "12345679000039")
+        .await
+        .unwrap()
+        .org
+        .taille
+        .is_none());
+    assert!(par_siret(&app, "12345679000047")
+        .await
+        .unwrap()
+        .org
+        .commune
+        .is_none());
 
     let a = par_siret(&app, "12345678200010").await.unwrap();
     assert_eq!(a.org.nom, "ASSOCIATION LYON ENTRAIDE");
@@ -60,21 +91,43 @@ async fn sirene_establishments() {
     assert_eq!(a.org.etat, Etat::Active);
     assert_eq!(a.meta.source, "sirene");
     assert_eq!(a.meta.licence, import::sirene::LICENCE);
-    assert_eq!(a.meta.verifie_le, 1_710_498_030, "dateDernierTraitementEtablissement");
+    assert_eq!(
+        a.meta.verifie_le, 1_710_498_030,
+        "dateDernierTraitementEtablissement"
+    );
 
     let fermee = par_siret(&app, "12345678200028").await.unwrap();
-    assert_eq!(fermee.org.etat, Etat::Fermee, "closed establishments are not active");
+    assert_eq!(
+        fermee.org.etat,
+        Etat::Fermee,
+        "closed establishments are not active"
+    );
     assert_eq!(fermee.org.nom, "Antenne Croix-Rousse, entraide");
-    assert_eq!(fermee.org.sous_type, Some(SousType::AssociationNonEmployeuse));
+    assert_eq!(
+        fermee.org.sous_type,
+        Some(SousType::AssociationNonEmployeuse)
+    );
 
     let metropole = par_siret(&app, "20004697700019").await.unwrap();
-    assert_eq!((metropole.org.profil, metropole.org.sous_type), (Profil::Collectivite, Some(SousType::Epci)));
+    assert_eq!(
+        (metropole.org.profil, metropole.org.sous_type),
+        (Profil::Collectivite, Some(SousType::Epci))
+    );
     assert_eq!(metropole.org.taille, Some(Taille::Plus5000));
     let paris = par_siret(&app, "21750001600019").await.unwrap();
-    assert_eq!((paris.org.profil, paris.org.sous_type), (Profil::Collectivite, Some(SousType::Commune)));
+    assert_eq!(
+        (paris.org.profil, paris.org.sous_type),
+        (Profil::Collectivite, Some(SousType::Commune))
+    );
     let atelier = par_siret(&app, "12345679000013").await.unwrap();
-    assert_eq!(atelier.org.nom, "Atelier numérique Garonne", "the sign before the company's name");
-    assert_eq!((atelier.org.profil, atelier.org.taille), (Profil::Entreprise, Some(Taille::De1a9)));
+    assert_eq!(
+        atelier.org.nom, "Atelier numérique Garonne",
+        "the sign before the company's name"
+    );
+    assert_eq!(
+        (atelier.org.profil, atelier.org.taille),
+        (Profil::Entreprise, Some(Taille::De1a9))
+    );
     assert_eq!(app.organisations.len(), 8);
 }
 
@@ -89,7 +142,10 @@ async fn a_sirene_row_completes_the_rna_record_of_the_same_siret() {
     let r = importer(&app, "sirene_etablissements.csv", Format::Sirene).await;
     assert_eq!((r.creees, r.mises_a_jour), (7, 1), "{r:?}");
     let apres = par_siret(&app, "12345679000021").await.unwrap();
-    assert_eq!(apres.id, avant.id, "same identifier: an update, never a duplicate");
+    assert_eq!(
+        apres.id, avant.id,
+        "same identifier: an update, never a duplicate"
+    );
     assert_eq!(apres.org.rna, avant.org.rna, "the RNA id is kept");
     assert_eq!(apres.org.taille, Some(Taille::De1a9));
     assert_eq!(apres.org.sous_type, Some(SousType::AssociationEmployeuse));

@@ -39,6 +39,13 @@ pub enum BenchCommand {
     /// Annuaire import and export: RNA-format rows/s into SQLite (validation and indexing
     /// included) beside a bare INSERT, and the peak memory of exporting 1,000,000 organisations.
     AnnuaireIo(crate::bench_annuaire_io::AnnuaireIoArgs),
+    /// Annuaire search (issue #4): full-text + facets + territory filter over N fictional
+    /// organisations, tantivy beside SQLite FTS5 and PostgreSQL full-text search on the same
+    /// data and queries. Meaningful in a release build only.
+    Annuaire(crate::bench_annuaire::AnnuaireArgs),
+    /// Annuaire search page over HTTP (issue #4): requests/s and latency under wrk at N
+    /// organisations, beside an empty handler on the same server. Needs `wrk`.
+    AnnuaireHttp(crate::bench_annuaire_http::AnnuaireHttpArgs),
 }
 
 #[derive(Args)]
@@ -93,6 +100,8 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Territoires(args) => territoires(args).await,
         BenchCommand::Comptes(args) => comptes::run(args).await,
         BenchCommand::AnnuaireIo(args) => crate::bench_annuaire_io::run(args).await,
+        BenchCommand::Annuaire(args) => crate::bench_annuaire::run(args).await,
+        BenchCommand::AnnuaireHttp(args) => crate::bench_annuaire_http::run(args).await,
     }
 }
 
@@ -1589,11 +1598,12 @@ mod comptes {
                         }
                     }
                     _ => {
-                        // Fill the cache with 100 of the block's sessions (untimed; well within
-                        // the TTL of the timed lookups that follow), then time the hits.
+                        // Fill the cache afresh with 100 of the block's sessions (untimed; an
+                        // entry left by an earlier block could reach its TTL before its turn),
+                        // then time the hits.
                         for chunk in picks.chunks(100) {
                             for l in chunk {
-                                request_path(app, l).await?;
+                                miss_path(app, l).await?;
                             }
                             let now = alliances_app::now();
                             not_cached += chunk
@@ -2121,8 +2131,8 @@ mod comptes {
             .unwrap_or("?");
         let _ = writeln!(
             out,
-            "Per backend: {} accounts created with `sign_up` (password hash: {argon2}); {} successful logins per run; {} live sessions of signed-in users, {} lookups on random ones; {} HTTP requests with a session cookie and {} without.\n",
-            rep.accounts, rep.logins, rep.sessions, rep.lookups, rep.requests, rep.requests
+            "Per backend: {} accounts created with `sign_up` (password hash: {argon2}); {} successful logins per run; {} live sessions of signed-in users, {} lookups on random ones per method; {} HTTP requests per variant (cached session, uncached session, no cookie).\n",
+            rep.accounts, rep.logins, rep.sessions, rep.lookups, rep.requests
         );
 
         let _ = writeln!(out, "### Targets\n");
@@ -2317,7 +2327,7 @@ mod comptes {
         );
         let _ = writeln!(
             out,
-            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session_for_request(cookie)` (SHA-256 of the cookie, then this instance's session cache — TTL {} s — or on a miss one SELECT joining session, user and roles, then the fill), timed call by call on random sessions among {} live ones after a warm-up. Three methods on the same sessions, in blocks of 1,000 whose order rotates: cache hit (sessions looked up once, untimed, by 100 just before), cache miss (each session dropped from the cache, untimed, just before), and the uncached one-query lookup `App::session_with_user` that requests used before the cache. \"Reads only\": every session was marked seen just before, so no lookup writes (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s and empties the cache first, so that each lookup misses and also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session (a hit then pays the UPDATE without the SELECT).",
+            "- Session lookup: what `alliances_web::visiteur::load` runs for a request carrying a session cookie, `App::session_for_request(cookie)` (SHA-256 of the cookie, then this instance's session cache — TTL {} s — or on a miss one SELECT joining session, user and roles, then the fill), timed call by call on random sessions among {} live ones after a warm-up. Three methods on the same sessions, in blocks of 1,000 whose order rotates: cache hit (sessions dropped from the cache and looked up again, untimed, by 100 just before), cache miss (each session dropped from the cache, untimed, just before), and the uncached one-query lookup `App::session_with_user` that requests used before the cache. \"Reads only\": every session was marked seen just before, so no lookup writes (\"writes seen\" counts the sessions whose `last_seen_at` changed anyway). \"First of the minute\" ages every session by {} s and empties the cache first, so that each lookup misses and also writes `last_seen_at` (one UPDATE): that happens on the first request of each minute of a session (a hit then pays the UPDATE without the SELECT).",
             alliances_app::sessions_cache::SESSION_CACHE_TTL.as_secs(),
             rep.sessions,
             TOUCH_AGE_SECS

@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 bad input or failure (the message says what), 2 usage error.
 
 mod bench;
+mod bench_annuaire;
+mod bench_annuaire_http;
 mod bench_annuaire_io;
 
 use alliances_app::config::{Config, LogFormat};

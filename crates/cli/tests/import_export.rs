@@ -8,7 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 fn alliances() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_alliances"));
-    c.env_remove("ALLIANCES_DATABASE_URL").env("ALLIANCES_LOG", "warn");
+    c.env_remove("ALLIANCES_DATABASE_URL")
+        .env("ALLIANCES_LOG", "warn");
     c
 }
 
@@ -44,7 +45,10 @@ async fn import_and_export_commands() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("16 rows read, 10 imported (10 new"), "{out}");
-    assert!(out.contains("6 rejected") && out.contains("3 likely duplicates"), "{out}");
+    assert!(
+        out.contains("6 rejected") && out.contains("3 likely duplicates"),
+        "{out}"
+    );
     assert!(out.contains("ligne 7, rna : RNA invalide"), "{out}");
     // Not a terminal: plain progress lines on stderr.
     assert!(stderr(&o).contains("import rna: 100 %"), "{}", stderr(&o));
@@ -59,7 +63,13 @@ async fn import_and_export_commands() {
 
     let mapping = fixture("structures.toml");
     let o = run(
-        &["import", "csv", fixture("structures.csv").to_str().unwrap(), "--mapping", mapping.to_str().unwrap()],
+        &[
+            "import",
+            "csv",
+            fixture("structures.csv").to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
         &url,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -68,12 +78,22 @@ async fn import_and_export_commands() {
     // Bad input: exit 1, the message names what is wrong; nothing written.
     let o = run(&["import", "sirene", rna], &url);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("siret") || stderr(&o).contains("« , »"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("siret") || stderr(&o).contains("« , »"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["import", "rna", "/nulle/part/rna.csv"], &url);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/nulle/part/rna.csv"), "{}", stderr(&o));
     let o = run(
-        &["import", "csv", fixture("structures.csv").to_str().unwrap(), "--mapping", "/nulle/part.toml"],
+        &[
+            "import",
+            "csv",
+            fixture("structures.csv").to_str().unwrap(),
+            "--mapping",
+            "/nulle/part.toml",
+        ],
         &url,
     );
     assert_eq!(o.status.code(), Some(1));
@@ -85,14 +105,31 @@ async fn import_and_export_commands() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("HTML"), "{}", stderr(&o));
     // Usage errors: exit 2.
-    assert_eq!(run(&["import", "csv", rna], &url).status.code(), Some(2), "--mapping is required");
+    assert_eq!(
+        run(&["import", "csv", rna], &url).status.code(),
+        Some(2),
+        "--mapping is required"
+    );
     assert_eq!(run(&["import", "xml", rna], &url).status.code(), Some(2));
-    assert_eq!(run(&["export", "organisations", "--format", "xml"], &url).status.code(), Some(2));
+    assert_eq!(
+        run(&["export", "organisations", "--format", "xml"], &url)
+            .status
+            .code(),
+        Some(2)
+    );
 
     // Export: JSON Lines into a file, then CSV for spreadsheets on stdout.
     let sortie = dir.path().join("annuaire.jsonl");
     let o = run(
-        &["export", "organisations", "--format", "jsonl", "--sortie", sortie.to_str().unwrap(), "--json"],
+        &[
+            "export",
+            "organisations",
+            "--format",
+            "jsonl",
+            "--sortie",
+            sortie.to_str().unwrap(),
+            "--json",
+        ],
         &url,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -102,7 +139,10 @@ async fn import_and_export_commands() {
     let lignes: Vec<&str> = texte.lines().collect();
     assert_eq!(lignes.len(), 14);
     assert!(lignes[0].contains("\"licence\"") && lignes[0].contains("dateExtraction"));
-    assert!(!texte.contains("direction@"), "private contacts never exported");
+    assert!(
+        !texte.contains("direction@"),
+        "private contacts never exported"
+    );
     let o = run(&["export", "organisations", "--separateur", ";"], &url);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = stdout(&o);
@@ -119,13 +159,25 @@ async fn a_killed_import_resumes_without_duplicates() {
     let n = 20_000;
     let mut s = String::from("id;titre;adrs_codeinsee;position\n");
     for i in 0..n {
-        s.push_str(&format!("W{:09};\"ASSOCIATION {i}\";{};A\n", i + 1, ["75056", "69123", "13055"][i % 3]));
+        s.push_str(&format!(
+            "W{:09};\"ASSOCIATION {i}\";{};A\n",
+            i + 1,
+            ["75056", "69123", "13055"][i % 3]
+        ));
     }
     std::fs::write(&path, s).unwrap();
     let p = path.to_str().unwrap();
 
     let mut child = alliances()
-        .args(["import", "rna", p, "--batch-size", "200", "--database-url", &url])
+        .args([
+            "import",
+            "rna",
+            p,
+            "--batch-size",
+            "200",
+            "--database-url",
+            &url,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

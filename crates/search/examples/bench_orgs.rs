@@ -1,8 +1,15 @@
 //! Benchmark of the organisations index on synthetic data.
 //!
-//! `cargo run --release -p alliances-search --example bench_orgs -- [N] [--ram] [--runs R]`
-//! (N defaults to 1,000,000). Builds an index of N pseudo-random organisations (deterministic),
-//! then times a mix of queries and prints p50 / p99 / max per kind.
+//! `cargo run --release -p alliances-search --example bench_orgs -- [N] [--ram] [--runs R]
+//! [--keep DIR] [--kind WORD]` (N defaults to 1,000,000, R to 300). Builds an index of N
+//! pseudo-random organisations (deterministic: French association and company words, town
+//! names, 10–30-word descriptions with a Zipf-like vocabulary, Zipf-like territories over 100
+//! départements / 1,000 EPCI / 35,000 communes, 10 profiles with associations ~60 %, 1–3 SDGs,
+//! 0–3 offers and needs, verification dates over three years), then times a mix of queries
+//! (each kind R times after 20 warm-up runs) and prints p50 / p99 / max per kind, then 100
+//! single-record updates. `--keep DIR` keeps the index in DIR and reuses it when it already
+//! holds N records (no updates are run then); `--kind WORD` runs only the kinds whose name
+//! contains WORD.
 
 use std::time::Instant;
 
@@ -29,7 +36,9 @@ impl Alea {
     /// Zipf-like rank in `0..n` (density ∝ 1/(r+1)).
     fn zipf(&mut self, n: u64) -> u64 {
         let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((((n + 1) as f64).powf(u)) as u64).saturating_sub(1).min(n - 1)
+        ((((n + 1) as f64).powf(u)) as u64)
+            .saturating_sub(1)
+            .min(n - 1)
     }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len() as u64) as usize]
@@ -37,51 +46,295 @@ impl Alea {
 }
 
 const GENRES: &[&str] = &[
-    "Comité", "Amicale", "Club", "Union", "Fédération", "Collectif", "Maison", "Centre",
-    "Coopérative", "Fondation", "Groupement", "Réseau", "Syndicat", "Mutuelle", "Régie", "Office",
-    "Cercle", "Foyer", "Atelier", "Compagnie",
+    "Comité",
+    "Amicale",
+    "Club",
+    "Union",
+    "Fédération",
+    "Collectif",
+    "Maison",
+    "Centre",
+    "Coopérative",
+    "Fondation",
+    "Groupement",
+    "Réseau",
+    "Syndicat",
+    "Mutuelle",
+    "Régie",
+    "Office",
+    "Cercle",
+    "Foyer",
+    "Atelier",
+    "Compagnie",
 ];
 const THEMES: &[&str] = &[
-    "sport", "culture", "solidarité", "jeunesse", "emploi", "environnement", "insertion", "santé",
-    "éducation", "loisirs", "musique", "théâtre", "patrimoine", "numérique", "alimentation",
-    "logement", "mobilité", "agriculture", "tourisme", "handicap", "seniors", "famille",
-    "quartier", "lecture", "cinéma", "danse", "randonnée", "football", "tennis", "judo",
-    "natation", "pétanque", "échecs", "chorale", "jardinage", "recyclage", "vélo", "parents",
-    "commerçants", "artisans",
+    "sport",
+    "culture",
+    "solidarité",
+    "jeunesse",
+    "emploi",
+    "environnement",
+    "insertion",
+    "santé",
+    "éducation",
+    "loisirs",
+    "musique",
+    "théâtre",
+    "patrimoine",
+    "numérique",
+    "alimentation",
+    "logement",
+    "mobilité",
+    "agriculture",
+    "tourisme",
+    "handicap",
+    "seniors",
+    "famille",
+    "quartier",
+    "lecture",
+    "cinéma",
+    "danse",
+    "randonnée",
+    "football",
+    "tennis",
+    "judo",
+    "natation",
+    "pétanque",
+    "échecs",
+    "chorale",
+    "jardinage",
+    "recyclage",
+    "vélo",
+    "parents",
+    "commerçants",
+    "artisans",
 ];
 const VILLES: &[&str] = &[
-    "Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Montpellier", "Strasbourg",
-    "Bordeaux", "Lille", "Rennes", "Reims", "Toulon", "Saint-Étienne", "Le Havre", "Grenoble",
-    "Dijon", "Angers", "Nîmes", "Villeurbanne", "Clermont-Ferrand", "Le Mans", "Aix-en-Provence",
-    "Brest", "Tours", "Amiens", "Limoges", "Annecy", "Perpignan", "Boulogne-Billancourt", "Metz",
-    "Besançon", "Orléans", "Saint-Denis", "Argenteuil", "Rouen", "Mulhouse", "Montreuil", "Caen",
-    "Nancy", "Tourcoing", "Roubaix", "Nanterre", "Vitry-sur-Seine", "Avignon", "Créteil",
-    "Dunkerque", "Poitiers", "Asnières", "Versailles", "Colombes", "Aubervilliers", "Pau",
-    "Courbevoie", "La Rochelle", "Calais", "Cannes", "Antibes", "Béziers", "Colmar", "Quimper",
-    "Valence", "Lorient", "Troyes", "Chambéry", "Niort", "Vannes", "Laval", "Belfort", "Évreux",
-    "Cherbourg", "Albi", "Bayonne", "Tarbes", "Ajaccio", "Bastia", "Auxerre", "Nevers", "Blois",
-    "Chartres", "Sète", "Arles", "Gap", "Mâcon", "Vichy", "Aurillac", "Rodez", "Cahors", "Agen",
-    "Périgueux", "Angoulême", "Saintes", "Cognac", "Dax", "Mont-de-Marsan", "Foix", "Carcassonne",
-    "Narbonne", "Millau", "Mende",
+    "Paris",
+    "Marseille",
+    "Lyon",
+    "Toulouse",
+    "Nice",
+    "Nantes",
+    "Montpellier",
+    "Strasbourg",
+    "Bordeaux",
+    "Lille",
+    "Rennes",
+    "Reims",
+    "Toulon",
+    "Saint-Étienne",
+    "Le Havre",
+    "Grenoble",
+    "Dijon",
+    "Angers",
+    "Nîmes",
+    "Villeurbanne",
+    "Clermont-Ferrand",
+    "Le Mans",
+    "Aix-en-Provence",
+    "Brest",
+    "Tours",
+    "Amiens",
+    "Limoges",
+    "Annecy",
+    "Perpignan",
+    "Boulogne-Billancourt",
+    "Metz",
+    "Besançon",
+    "Orléans",
+    "Saint-Denis",
+    "Argenteuil",
+    "Rouen",
+    "Mulhouse",
+    "Montreuil",
+    "Caen",
+    "Nancy",
+    "Tourcoing",
+    "Roubaix",
+    "Nanterre",
+    "Vitry-sur-Seine",
+    "Avignon",
+    "Créteil",
+    "Dunkerque",
+    "Poitiers",
+    "Asnières",
+    "Versailles",
+    "Colombes",
+    "Aubervilliers",
+    "Pau",
+    "Courbevoie",
+    "La Rochelle",
+    "Calais",
+    "Cannes",
+    "Antibes",
+    "Béziers",
+    "Colmar",
+    "Quimper",
+    "Valence",
+    "Lorient",
+    "Troyes",
+    "Chambéry",
+    "Niort",
+    "Vannes",
+    "Laval",
+    "Belfort",
+    "Évreux",
+    "Cherbourg",
+    "Albi",
+    "Bayonne",
+    "Tarbes",
+    "Ajaccio",
+    "Bastia",
+    "Auxerre",
+    "Nevers",
+    "Blois",
+    "Chartres",
+    "Sète",
+    "Arles",
+    "Gap",
+    "Mâcon",
+    "Vichy",
+    "Aurillac",
+    "Rodez",
+    "Cahors",
+    "Agen",
+    "Périgueux",
+    "Angoulême",
+    "Saintes",
+    "Cognac",
+    "Dax",
+    "Mont-de-Marsan",
+    "Foix",
+    "Carcassonne",
+    "Narbonne",
+    "Millau",
+    "Mende",
 ];
 const MOTS: &[&str] = &[
-    "accompagner", "habitants", "projets", "actions", "développement", "local", "territoire",
-    "animation", "activités", "enfants", "adultes", "formation", "accueil", "public", "social",
-    "rencontres", "organiser", "promouvoir", "soutenir", "personnes", "bénévoles", "citoyens",
-    "ateliers", "événements", "partenaires", "collectivités", "réseau", "économie", "durable",
-    "transition", "écologique", "solidaire", "entraide", "lien", "intergénérationnel", "favoriser",
-    "accès", "droits", "information", "sensibilisation", "prévention", "insertion",
-    "professionnelle", "emploi", "jeunes", "quartiers", "prioritaires", "ville", "rural",
-    "commune", "département", "région", "national", "européen", "coopération", "innovation",
-    "numérique", "inclusion", "handicap", "autonomie", "santé", "bien-être", "sport", "culture",
-    "patrimoine", "mémoire", "histoire", "arts", "spectacles", "festival", "musique", "lecture",
-    "bibliothèque", "éducation", "populaire", "scolaire", "périscolaire", "vacances", "séjours",
-    "nature", "biodiversité", "jardins", "partagés", "alimentation", "circuits", "courts",
-    "producteurs", "consommateurs", "logement", "hébergement", "urgence", "précarité", "pauvreté",
-    "familles", "parentalité", "femmes", "égalité", "discriminations", "migrants", "langue",
-    "français", "alphabétisation", "mobilité", "transport", "vélo", "énergie", "climat", "déchets",
-    "réemploi", "recyclerie", "réparation", "artisanat", "commerce", "équitable", "tourisme",
-    "randonnée", "montagne", "mer", "littoral", "agriculture", "paysanne", "forêt", "eau",
+    "accompagner",
+    "habitants",
+    "projets",
+    "actions",
+    "développement",
+    "local",
+    "territoire",
+    "animation",
+    "activités",
+    "enfants",
+    "adultes",
+    "formation",
+    "accueil",
+    "public",
+    "social",
+    "rencontres",
+    "organiser",
+    "promouvoir",
+    "soutenir",
+    "personnes",
+    "bénévoles",
+    "citoyens",
+    "ateliers",
+    "événements",
+    "partenaires",
+    "collectivités",
+    "réseau",
+    "économie",
+    "durable",
+    "transition",
+    "écologique",
+    "solidaire",
+    "entraide",
+    "lien",
+    "intergénérationnel",
+    "favoriser",
+    "accès",
+    "droits",
+    "information",
+    "sensibilisation",
+    "prévention",
+    "insertion",
+    "professionnelle",
+    "emploi",
+    "jeunes",
+    "quartiers",
+    "prioritaires",
+    "ville",
+    "rural",
+    "commune",
+    "département",
+    "région",
+    "national",
+    "européen",
+    "coopération",
+    "innovation",
+    "numérique",
+    "inclusion",
+    "handicap",
+    "autonomie",
+    "santé",
+    "bien-être",
+    "sport",
+    "culture",
+    "patrimoine",
+    "mémoire",
+    "histoire",
+    "arts",
+    "spectacles",
+    "festival",
+    "musique",
+    "lecture",
+    "bibliothèque",
+    "éducation",
+    "populaire",
+    "scolaire",
+    "périscolaire",
+    "vacances",
+    "séjours",
+    "nature",
+    "biodiversité",
+    "jardins",
+    "partagés",
+    "alimentation",
+    "circuits",
+    "courts",
+    "producteurs",
+    "consommateurs",
+    "logement",
+    "hébergement",
+    "urgence",
+    "précarité",
+    "pauvreté",
+    "familles",
+    "parentalité",
+    "femmes",
+    "égalité",
+    "discriminations",
+    "migrants",
+    "langue",
+    "français",
+    "alphabétisation",
+    "mobilité",
+    "transport",
+    "vélo",
+    "énergie",
+    "climat",
+    "déchets",
+    "réemploi",
+    "recyclerie",
+    "réparation",
+    "artisanat",
+    "commerce",
+    "équitable",
+    "tourisme",
+    "randonnée",
+    "montagne",
+    "mer",
+    "littoral",
+    "agriculture",
+    "paysanne",
+    "forêt",
+    "eau",
 ];
 const SYLLABES: &[&str] = &[
     "ba", "be", "bi", "bo", "ca", "ce", "co", "da", "de", "di", "fa", "fo", "ga", "gi", "la", "le",
@@ -128,7 +381,12 @@ fn organisation(a: &mut Alea, id: i64) -> OrgDoc {
     let nom = if profil == 0 && a.chance(0.5) {
         format!("Association {theme} de {ville}")
     } else if a.chance(0.3) {
-        format!("{} {} {}", a.pick(GENRES), theme, mot_rare(a.zipf(NB_RARES)))
+        format!(
+            "{} {} {}",
+            a.pick(GENRES),
+            theme,
+            mot_rare(a.zipf(NB_RARES))
+        )
     } else {
         format!("{} {theme} {ville}", a.pick(GENRES))
     };
@@ -240,11 +498,19 @@ fn main() {
     let dir = garde.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("alliances-bench-orgs-{}", std::process::id()))
     });
+    let ouverture = Instant::now();
     let index = if ram {
         OrgIndex::in_ram()
     } else {
         OrgIndex::open_or_create(&dir).expect("index on disk")
     };
+    if !index.is_empty() {
+        println!(
+            "opened an existing index of {} organisations in {} ms",
+            index.len(),
+            ouverture.elapsed().as_millis()
+        );
+    }
     let debut = Instant::now();
     let mut a = Alea(42);
     if index.len() != n as usize {
@@ -254,10 +520,11 @@ fn main() {
     }
     let construction = debut.elapsed();
     println!(
-        "{} organisations indexed in {:.1} s ({}), index {} MiB, RSS {} MiB",
+        "{} organisations indexed in {:.1} s ({}, {} segment(s)), index {} MiB, RSS {} MiB",
         index.len(),
         construction.as_secs_f64(),
         if ram { "in RAM" } else { "on disk, mmap" },
+        index.segments(),
         if ram { 0 } else { taille_dossier(&dir) >> 20 },
         rss_mib()
     );
@@ -383,7 +650,8 @@ fn main() {
         let doc = organisation(&mut a, id);
         let t = Instant::now();
         index.apply(vec![doc], &[]).expect("apply");
-        h.record(t.elapsed().as_micros().max(1) as u64).expect("record");
+        h.record(t.elapsed().as_micros().max(1) as u64)
+            .expect("record");
     }
     println!(
         "{:<30} {:>9} {:>9} {:>9}",

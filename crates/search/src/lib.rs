@@ -2,5 +2,5 @@
 //! facet index (tantivy). They are caches of the database: rebuilt at start and kept fresh from
 //! the change feed.
 
-pub mod territoires;
 pub mod organisations;
+pub mod territoires;

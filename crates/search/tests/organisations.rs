@@ -62,10 +62,34 @@ fn ensemble(i: &OrgIndex, q: &OrgQuery) -> BTreeSet<i64> {
 }
 
 #[test]
+fn partageable_entre_threads() {
+    fn partageable<T: Send + Sync>() {}
+    partageable::<OrgIndex>();
+    let i = std::sync::Arc::new(index(vec![org(1, "Club de judo", "")]));
+    let fils: Vec<_> = (0..4)
+        .map(|_| {
+            let i = i.clone();
+            std::thread::spawn(move || i.search(&texte("judo")).expect("search").total)
+        })
+        .collect();
+    for f in fils {
+        assert_eq!(f.join().expect("thread"), 1);
+    }
+}
+
+#[test]
 fn analyse_francaise_pluriels_accents_mots_vides_racines() {
     let i = index(vec![
-        org(1, "Les Restos du Cœur", "Aide alimentaire, éducation populaire et jardins partagés"),
-        org(2, "Comité des fêtes", "Organisation de spectacles pour les enfants"),
+        org(
+            1,
+            "Les Restos du Cœur",
+            "Aide alimentaire, éducation populaire et jardins partagés",
+        ),
+        org(
+            2,
+            "Comité des fêtes",
+            "Organisation de spectacles pour les enfants",
+        ),
         org(3, "Club de chevaux", "Équitation et randonnées"),
     ]);
     let un = |t: &str| ensemble(&i, &texte(t));
@@ -187,11 +211,26 @@ fn facettes_et_filtres() {
     assert_eq!(q(&|q| q.offres = 0b10), [2, 3].into());
     assert_eq!(q(&|q| q.offres = 0b110), [2, 3, 5].into());
     assert_eq!(q(&|q| q.besoins = 0b10), [3, 4].into());
-    assert_eq!(q(&|q| q.territoire = Some("departement:69".into())), [3, 4].into());
-    assert_eq!(q(&|q| q.territoire = Some("commune:13001".into())), [5].into());
-    assert_eq!(q(&|q| q.territoire = Some("departement:01".into())), BTreeSet::new());
-    assert_eq!(q(&|q| q.fraicheur = Some(Fraicheur::AJour)), [1, 3, 5].into());
-    assert_eq!(q(&|q| q.fraicheur = Some(Fraicheur::APerime)), [2, 4].into());
+    assert_eq!(
+        q(&|q| q.territoire = Some("departement:69".into())),
+        [3, 4].into()
+    );
+    assert_eq!(
+        q(&|q| q.territoire = Some("commune:13001".into())),
+        [5].into()
+    );
+    assert_eq!(
+        q(&|q| q.territoire = Some("departement:01".into())),
+        BTreeSet::new()
+    );
+    assert_eq!(
+        q(&|q| q.fraicheur = Some(Fraicheur::AJour)),
+        [1, 3, 5].into()
+    );
+    assert_eq!(
+        q(&|q| q.fraicheur = Some(Fraicheur::APerime)),
+        [2, 4].into()
+    );
     assert_eq!(q(&|q| q.actifs_seulement = true), [1, 2, 4, 5].into());
     assert_eq!(q(&|q| q.sans_demo = true), [1, 2, 3, 4].into());
     // Combined: AND between facets, OR inside one.
@@ -244,7 +283,11 @@ fn territoire_a_tout_niveau() {
         "region:84".into(),
     ];
     let mut b = org(2, "Amicale nationale", "");
-    b.territoires = vec!["commune:75056".into(), "departement:75".into(), "national".into()];
+    b.territoires = vec![
+        "commune:75056".into(),
+        "departement:75".into(),
+        "national".into(),
+    ];
     let i = index(vec![a, b]);
     for (t, attendu) in [
         ("commune:69123", vec![1]),
@@ -271,8 +314,16 @@ fn classement_pertinence_fraicheur_et_peremption() {
         org(2, "Jardin partagé", "quartier"),
         org(3, "Jardin partagé", "quartier"),
         // The word only in the text.
-        org(4, "Amicale", "un jardin avec des arbres fruitiers et des bancs pour les voisins"),
-        org(5, "Amicale", "un jardin avec des arbres fruitiers et des bancs pour les voisins"),
+        org(
+            4,
+            "Amicale",
+            "un jardin avec des arbres fruitiers et des bancs pour les voisins",
+        ),
+        org(
+            5,
+            "Amicale",
+            "un jardin avec des arbres fruitiers et des bancs pour les voisins",
+        ),
     ];
     docs[0].verifie_le = ancien; // stale
     docs[1].verifie_le = NOW - 5 * JOUR;
@@ -339,7 +390,10 @@ fn actifs_seulement() {
 
 #[test]
 fn mises_a_jour_et_suppressions() {
-    let i = index(vec![org(1, "Club de tennis", ""), org(2, "Club de judo", "")]);
+    let i = index(vec![
+        org(1, "Club de tennis", ""),
+        org(2, "Club de judo", ""),
+    ]);
     assert_eq!(i.len(), 2);
     // An upsert replaces: no duplicate, the old text is gone.
     i.apply(vec![org(1, "Club de natation", "")], &[])
@@ -448,26 +502,37 @@ const MOTS: &[&str] = &["jardin", "musique", "sport", "theatre", "velo", "choral
 
 fn doc_modele() -> impl Strategy<Value = OrgDoc> {
     (
-        (0i64..400, prop::sample::subsequence(MOTS, 1..3), prop::sample::subsequence(MOTS, 0..3)),
+        (
+            0i64..400,
+            prop::sample::subsequence(MOTS, 1..3),
+            prop::sample::subsequence(MOTS, 0..3),
+        ),
         (0u8..4, 0u32..(1 << 17), 0u32..16, 0u32..16),
-        (0usize..4, 0i64..800, any::<bool>(), prop::bool::weighted(0.1)),
+        (
+            0usize..4,
+            0i64..800,
+            any::<bool>(),
+            prop::bool::weighted(0.1),
+        ),
     )
-        .prop_map(|((id, nom, texte), (profil, odd, offres, besoins), (t, age, actif, demo))| {
-            OrgDoc {
-                id,
-                nom: nom.join(" "),
-                sigle: None,
-                texte: texte.join(" "),
-                profil,
-                odd: odd & (odd >> 3) & (odd >> 7), // few SDGs
-                offres,
-                besoins,
-                territoires: vec![format!("departement:{t}")],
-                verifie_le: NOW - (age % 8) * 100 * JOUR, // many ties on the date
-                actif,
-                demo,
-            }
-        })
+        .prop_map(
+            |((id, nom, texte), (profil, odd, offres, besoins), (t, age, actif, demo))| {
+                OrgDoc {
+                    id,
+                    nom: nom.join(" "),
+                    sigle: None,
+                    texte: texte.join(" "),
+                    profil,
+                    odd: odd & (odd >> 3) & (odd >> 7), // few SDGs
+                    offres,
+                    besoins,
+                    territoires: vec![format!("departement:{t}")],
+                    verifie_le: NOW - (age % 8) * 100 * JOUR, // many ties on the date
+                    actif,
+                    demo,
+                }
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -491,15 +556,17 @@ fn requete() -> impl Strategy<Value = Requete> {
         prop::option::of(any::<bool>()),
         any::<bool>(),
     )
-        .prop_map(|(mots, profils, odd, offres, territoire, fraicheur, actifs)| Requete {
-            mots,
-            profils,
-            odd,
-            offres,
-            territoire,
-            fraicheur,
-            actifs,
-        })
+        .prop_map(
+            |(mots, profils, odd, offres, territoire, fraicheur, actifs)| Requete {
+                mots,
+                profils,
+                odd,
+                offres,
+                territoire,
+                fraicheur,
+                actifs,
+            },
+        )
 }
 
 fn accepte(d: &OrgDoc, r: &Requete) -> bool {
@@ -509,7 +576,8 @@ fn accepte(d: &OrgDoc, r: &Requete) -> bool {
         && (r.profils.is_empty() || r.profils.contains(&d.profil))
         && (r.odd.is_empty() || r.odd.iter().any(|n| d.odd & (1 << (n - 1)) != 0))
         && (r.offres == 0 || d.offres & r.offres != 0)
-        && r.territoire.is_none_or(|t| d.territoires[0] == format!("departement:{t}"))
+        && r.territoire
+            .is_none_or(|t| d.territoires[0] == format!("departement:{t}"))
         && r.fraicheur.is_none_or(|f| f == a_jour)
         && (!r.actifs || d.actif)
 }
@@ -546,7 +614,10 @@ proptest! {
             1..4,
         ),
         requetes in prop::collection::vec(requete(), 1..8),
-        prefixes in prop::collection::vec((prop::sample::select(MOTS), 1usize..5, 1usize..12), 1..4),
+        prefixes in prop::collection::vec(
+            (prop::sample::select(MOTS), 1usize..5, 1usize..12),
+            1..4,
+        ),
     ) {
         let i = OrgIndex::in_ram();
         let mut modele: std::collections::BTreeMap<i64, OrgDoc> = Default::default();
@@ -599,7 +670,9 @@ proptest! {
                 odd: r.odd.clone(),
                 offres: r.offres,
                 territoire: r.territoire.map(|t| format!("departement:{t}")),
-                fraicheur: r.fraicheur.map(|f| if f { Fraicheur::AJour } else { Fraicheur::APerime }),
+                fraicheur: r
+                    .fraicheur
+                    .map(|f| if f { Fraicheur::AJour } else { Fraicheur::APerime }),
                 actifs_seulement: r.actifs,
                 limit: 1_000,
                 ..OrgQuery::new(NOW)

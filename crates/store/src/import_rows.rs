@@ -46,7 +46,11 @@ pub struct Existant {
 /// Takes the write lock for one batch of lot `lot_id` and checks that nobody else moved its
 /// resume point: returns false when the lot is finished or its last committed line is not
 /// `derniere_ligne` (another process is importing the same file).
-pub async fn verrouiller_lot(conn: &mut AnyConnection, lot_id: i64, derniere_ligne: i64) -> Result<bool, StoreError> {
+pub async fn verrouiller_lot(
+    conn: &mut AnyConnection,
+    lot_id: i64,
+    derniere_ligne: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE import_lots SET derniere_ligne = derniere_ligne WHERE id = $1 AND derniere_ligne = $2 AND etat = 'en-cours'",
     )
@@ -58,10 +62,17 @@ pub async fn verrouiller_lot(conn: &mut AnyConnection, lot_id: i64, derniere_lig
 }
 
 fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-async fn existants_par(conn: &mut AnyConnection, column: &str, values: &[&str]) -> Result<Vec<Existant>, StoreError> {
+async fn existants_par(
+    conn: &mut AnyConnection,
+    column: &str,
+    values: &[&str],
+) -> Result<Vec<Existant>, StoreError> {
     let mut out = Vec::new();
     for chunk in values.chunks(IN_MAX) {
         let sql = format!(
@@ -90,7 +101,10 @@ pub async fn par_rna(conn: &mut AnyConnection, rnas: &[&str]) -> Result<Vec<Exis
 }
 
 /// The organisations carrying one of these SIRETs.
-pub async fn par_siret(conn: &mut AnyConnection, sirets: &[&str]) -> Result<Vec<Existant>, StoreError> {
+pub async fn par_siret(
+    conn: &mut AnyConnection,
+    sirets: &[&str],
+) -> Result<Vec<Existant>, StoreError> {
     existants_par(conn, "siret", sirets).await
 }
 
@@ -118,9 +132,19 @@ fn bind_contenu<'q>(q: Query<'q>, o: &Organisation) -> Query<'q> {
         .bind(o.siret.as_ref().map(|s| s.as_str().to_string()))
         .bind(o.rna.as_ref().map(|s| s.as_str().to_string()))
         .bind(o.commune.as_ref().map(|s| s.as_str().to_string()))
-        .bind(o.commune.as_ref().map(|s| s.departement_prefix().to_string()))
+        .bind(
+            o.commune
+                .as_ref()
+                .map(|s| s.departement_prefix().to_string()),
+        )
         .bind(i64::from(o.national))
-        .bind(o.perimetre.iter().map(Lieu::cle).collect::<Vec<_>>().join(" "))
+        .bind(
+            o.perimetre
+                .iter()
+                .map(Lieu::cle)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
         .bind(o.odd_principal.map(i64::from))
         .bind(join_u8(&o.odd_secondaires))
         .bind(serde_json::to_string(&o.themes).unwrap_or_else(|_| "[]".into()))
@@ -128,7 +152,13 @@ fn bind_contenu<'q>(q: Query<'q>, o: &Organisation) -> Query<'q> {
         .bind(o.site_web.clone())
         .bind(o.contact_public.clone())
         .bind(o.contacts_prives.clone())
-        .bind(o.partenariats.iter().map(|p| p.slug()).collect::<Vec<_>>().join(","))
+        .bind(
+            o.partenariats
+                .iter()
+                .map(|p| p.slug())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .bind(i64::from(o.catalyseur))
         .bind(o.etat.slug())
         .bind(o.date_creation.clone())
@@ -152,11 +182,14 @@ pub async fn inserer(
                 // Anonymous `?` on SQLite: named `$n` placeholders are looked up one by one by
                 // name (linear each), which makes wide statements quadratic.
                 Backend::Sqlite => format!("({})", vec!["?"; INSERT_COUNT].join(", ")),
-                Backend::Postgres => format!("({})", placeholders(k * INSERT_COUNT + 1, INSERT_COUNT)),
+                Backend::Postgres => {
+                    format!("({})", placeholders(k * INSERT_COUNT + 1, INSERT_COUNT))
+                }
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id");
+        let sql =
+            format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id");
         let mut q = sqlx::query(&sql);
         for (o, p) in chunk {
             q = bind_contenu(q, o)
@@ -265,7 +298,11 @@ pub async fn voisins(
         }
         for r in q.fetch_all(&mut *conn).await? {
             let k: i64 = r.try_get("k")?;
-            out.push((c * VOISINAGES_PAR_REQUETE + k as usize, r.try_get("id")?, r.try_get("nom_normalise")?));
+            out.push((
+                c * VOISINAGES_PAR_REQUETE + k as usize,
+                r.try_get("id")?,
+                r.try_get("nom_normalise")?,
+            ));
         }
     }
     out.sort_unstable();
@@ -293,8 +330,14 @@ mod tests {
             commune: Some(CodeCommune::parse("69123").unwrap()),
             national: true,
             perimetre: vec![
-                Lieu { niveau: Niveau::Departement, code: "69".into() },
-                Lieu { niveau: Niveau::Epci, code: "200046977".into() },
+                Lieu {
+                    niveau: Niveau::Departement,
+                    code: "69".into(),
+                },
+                Lieu {
+                    niveau: Niveau::Epci,
+                    code: "200046977".into(),
+                },
             ],
             odd_principal: Some(3),
             odd_secondaires: vec![4, 17],
@@ -303,7 +346,10 @@ mod tests {
             site_web: Some("https://exemple.fr".into()),
             contact_public: Some("contact@exemple.fr".into()),
             contacts_prives: Some("privé".into()),
-            partenariats: vec![TypePartenariat::MecenatFinancier, TypePartenariat::InnovationSocietale],
+            partenariats: vec![
+                TypePartenariat::MecenatFinancier,
+                TypePartenariat::InnovationSocietale,
+            ],
             catalyseur: true,
             etat: Etat::Dissoute,
             date_creation: Some("2001-02-03".into()),
@@ -314,43 +360,90 @@ mod tests {
     #[tokio::test]
     async fn import_rows_round_trip() {
         let t = crate::testing::fresh().await;
-        let p = Provenance { source: "rna", licence: "LO", lot_id: 7, verifie_le: 1_000 };
+        let p = Provenance {
+            source: "rna",
+            licence: "LO",
+            lot_id: 7,
+            verifie_le: 1_000,
+        };
         let a = org("Club de sport de Lyon", "W691000001");
         let mut b = org("Club de sport de Lyonn", "W691000002");
         b.siret = None;
         let mut tx = t.db.pool().begin().await.unwrap();
         assert!(verrouiller_lot(&mut tx, 1, 0).await.is_ok());
-        let ids = inserer(&mut tx, t.db.backend(), &[(&a, &p), (&b, &p)], 2_000).await.unwrap();
+        let ids = inserer(&mut tx, t.db.backend(), &[(&a, &p), (&b, &p)], 2_000)
+            .await
+            .unwrap();
         assert_eq!(ids.len(), 2);
         assert!(ids[0] < ids[1]);
         let f = organisations::get(&mut tx, ids[0]).await.unwrap().unwrap();
         assert_eq!(f.org, a);
         assert_eq!(
-            (f.meta.source.as_str(), f.meta.licence.as_str(), f.meta.lot_id, f.meta.verifie_le, f.meta.cree_le, f.meta.version),
+            (
+                f.meta.source.as_str(),
+                f.meta.licence.as_str(),
+                f.meta.lot_id,
+                f.meta.verifie_le,
+                f.meta.cree_le,
+                f.meta.version
+            ),
             ("rna", "LO", Some(7), 1_000, 2_000, 1)
         );
         let mut a2 = a.clone();
         a2.nom = "Club de sport de Lyon 2".into();
         a2.themes.clear();
-        mettre_a_jour(&mut tx, ids[0], &a2, &Provenance { lot_id: 8, ..p.clone() }, 3_000).await.unwrap();
+        mettre_a_jour(
+            &mut tx,
+            ids[0],
+            &a2,
+            &Provenance {
+                lot_id: 8,
+                ..p.clone()
+            },
+            3_000,
+        )
+        .await
+        .unwrap();
         let f = organisations::get(&mut tx, ids[0]).await.unwrap().unwrap();
         assert_eq!(f.org, a2);
-        assert_eq!((f.meta.lot_id, f.meta.modifie_le, f.meta.version), (Some(8), 3_000, 2));
+        assert_eq!(
+            (f.meta.lot_id, f.meta.modifie_le, f.meta.version),
+            (Some(8), 3_000, 2)
+        );
 
-        let e = par_rna(&mut tx, &["W691000001", "W691000002", "W000000000"]).await.unwrap();
+        let e = par_rna(&mut tx, &["W691000001", "W691000002", "W000000000"])
+            .await
+            .unwrap();
         assert_eq!(e.len(), 2);
         let e = par_siret(&mut tx, &["12345679000021"]).await.unwrap();
-        assert_eq!(e, vec![Existant { id: ids[0], rna: Some("W691000001".into()), siret: Some("12345679000021".into()) }]);
+        assert_eq!(
+            e,
+            vec![Existant {
+                id: ids[0],
+                rna: Some("W691000001".into()),
+                siret: Some("12345679000021".into())
+            }]
+        );
 
         let v = vec![
-            Voisinage { commune: "69123".into(), nom: "club sport lyonn".into() },
-            Voisinage { commune: "75056".into(), nom: "club sport lyonn".into() },
+            Voisinage {
+                commune: "69123".into(),
+                nom: "club sport lyonn".into(),
+            },
+            Voisinage {
+                commune: "75056".into(),
+                nom: "club sport lyonn".into(),
+            },
         ];
         let c = voisins(&mut tx, &v, 5, 5).await.unwrap();
         let vus: Vec<(usize, i64)> = c.iter().map(|(k, id, _)| (*k, *id)).collect();
         assert_eq!(vus, vec![(0, ids[0]), (0, ids[1])]);
         let c = voisins(&mut tx, &v[..1], 1, 0).await.unwrap();
-        assert_eq!(c, vec![(0, ids[1], "club sport lyonn".to_string())], "the same name first");
+        assert_eq!(
+            c,
+            vec![(0, ids[1], "club sport lyonn".to_string())],
+            "the same name first"
+        );
         tx.rollback().await.unwrap();
     }
 }

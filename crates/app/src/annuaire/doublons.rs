@@ -54,8 +54,8 @@ pub async fn detecter(
 
 /// Import mode: neighbours read from the record's own name on (the same names first, itself
 /// included) and before it.
-const VOISINS_APRES: i64 = 4;
-const VOISINS_AVANT: i64 = 3;
+const VOISINS_APRES: i64 = 3;
+const VOISINS_AVANT: i64 = 2;
 /// Import mode: at most this many review entries per imported record (the closest names).
 const SIGNALEMENTS_PAR_LIGNE: usize = 5;
 

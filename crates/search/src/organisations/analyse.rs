@@ -58,7 +58,7 @@ pub(crate) fn termes(analyseur: &mut TextAnalyzer, texte: &str, max: usize) -> V
         if out.len() >= max {
             break;
         }
-        if !out.iter().any(|t| *t == token.text) {
+        if !out.contains(&token.text) {
             out.push(token.text.clone());
         }
     }

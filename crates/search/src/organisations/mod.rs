@@ -25,13 +25,30 @@
 //!
 //! Counted over every match of the query, filters included (drill-down), not only the page.
 //!
-//! # How it stays fast
+//! # Autocomplete
 //!
-//! Each segment gets, when a searcher first sees it, a plain array indexed by document id with
-//! the facet bits packed in a `u64` and the verification date ([`segment`]). One custom collector
-//! applies the column filters, counts the facets and keeps the top-k in a single pass over the
-//! matching documents. A rebuild writes with several threads then merges everything into one
-//! segment.
+//! [`OrgIndex::suggest`]: every word typed must start a word of the name or short title
+//! (folded: accents, case, punctuation ignored). Best first: names starting with the whole
+//! input, then active records, then the most recently verified, then the smallest id.
+//!
+//! # How it stays fast (1,000,000 records: see `examples/bench_orgs.rs`)
+//!
+//! - Segments are sorted on the verification date, most recent first (tantivy index sorting):
+//!   the up-to-date records of a segment are a prefix, "most recent first" is document order,
+//!   and among equal scores the first seen wins.
+//! - When a searcher first sees a segment, plain arrays are read from its fast fields and norms
+//!   (module `segment`): ids, packed facet bits, dates, field norms, one bitset per facet
+//!   value.
+//! - Searches do not go through tantivy's query and collector machinery (dynamic dispatch per
+//!   matching document) but through the module `moteur`, over block postings and bitsets of 64
+//!   documents: facet counts over hundreds of thousands of matches are popcounts, and the top-k
+//!   pass skips every word of 64 documents whose score bound cannot enter the page.
+//! - A rebuild writes with several threads and a large arena, commits once, then merges into one
+//!   segment. Later changes go to small segments that tantivy's merge policy merges in the
+//!   background; the reader is reloaded after each commit and the arrays of segments already
+//!   seen are reused.
+//! - Searches read an atomically swapped snapshot (searcher and arrays): no lock; the scratch
+//!   buffers of a search come from a pool.
 
 mod analyse;
 mod moteur;
@@ -104,7 +121,7 @@ pub struct OrgDoc {
 /// Freshness of a record at the query's `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fraicheur {
-    /// Verified within [`FRAICHEUR_SECONDES`].
+    /// Verified at or after `now - FRAICHEUR_SECONDES`.
     AJour,
     /// Not verified for longer.
     APerime,
@@ -115,9 +132,9 @@ pub enum Fraicheur {
 pub struct OrgQuery {
     /// Free text typed by the user (any characters, any length).
     pub texte: Option<String>,
-    /// Any of these profiles (empty: all).
+    /// Any of these profiles (empty: all; a value above 15 matches nothing).
     pub profils: Vec<u8>,
-    /// Any of these SDG numbers, `1..=17` (empty: all; others ignored).
+    /// Any of these SDG numbers, `1..=17` (empty: all; a value outside matches nothing).
     pub odd: Vec<u8>,
     /// Any of these offered kinds (bit mask, 0: all).
     pub offres: u32,
@@ -210,7 +227,6 @@ struct Champs {
     texte: Field,
     nom_mots: Field,
     nom_debut: Field,
-    profil: Field,
     bits: Field,
     verifie_le: Field,
     territoires: Field,
@@ -245,7 +261,6 @@ fn schema() -> (Schema, Champs) {
         texte: b.add_text_field("texte", plein_texte(false)),
         nom_mots: b.add_text_field("nom_mots", prefixes(analyse::PREFIXES_MOTS)),
         nom_debut: b.add_text_field("nom_debut", prefixes(analyse::PREFIXES_NOM)),
-        profil: b.add_u64_field("profil", NumericOptions::default().set_indexed()),
         bits: b.add_u64_field("bits", NumericOptions::default().set_fast()),
         verifie_le: b.add_i64_field("verifie_le", NumericOptions::default().set_fast()),
         territoires: b.add_text_field("territoires", STRING),
@@ -273,8 +288,12 @@ fn reglages() -> IndexSettings {
 /// Writer settings outside a rebuild: one thread, a small arena (updates come in small batches).
 const ECRIVAIN_THREADS: usize = 1;
 const ECRIVAIN_MEMOIRE: usize = 64 << 20;
-/// Per-thread arena of a rebuild.
+/// Scratch buffers kept for later searches (about 4.3 MB each for a million records); more
+/// concurrent searches allocate their own.
+const BROUILLONS_MAX: usize = 8;
+/// Per-thread arena of a rebuild, and the most threads it uses (at most 2 GiB of arenas).
 const RECONSTRUCTION_MEMOIRE_PAR_THREAD: usize = 512 << 20;
+const RECONSTRUCTION_THREADS_MAX: usize = 4;
 
 /// The organisations index. Searches are lock-free (an atomically swapped snapshot); writes
 /// ([`rebuild`](Self::rebuild), [`apply`](Self::apply)) take turns.
@@ -361,6 +380,11 @@ impl OrgIndex {
         self.len() == 0
     }
 
+    /// Number of segments searched (1 after a rebuild; diagnostics).
+    pub fn segments(&self) -> usize {
+        self.instantane.load().segments.len()
+    }
+
     fn ecrivain(&self) -> Result<MutexGuard<'_, Option<IndexWriter>>, OrgIndexError> {
         self.ecrivain.lock().map_err(|_| OrgIndexError::Empoisonne)
     }
@@ -376,7 +400,7 @@ impl OrgIndex {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-            .min(8);
+            .min(RECONSTRUCTION_THREADS_MAX);
         let mut w: IndexWriter = self
             .index
             .writer_with_num_threads(threads, threads * RECONSTRUCTION_MEMOIRE_PAR_THREAD)?;
@@ -415,15 +439,23 @@ impl OrgIndex {
                 garde.as_mut().expect("just set")
             }
         };
-        for doc in &upserts {
-            w.delete_term(Term::from_field_i64(self.champs.id, doc.id));
-            w.add_document(self.document(doc))?;
+        let mut ecrit = || -> tantivy::Result<()> {
+            for doc in &upserts {
+                w.delete_term(Term::from_field_i64(self.champs.id, doc.id));
+                w.add_document(self.document(doc))?;
+            }
+            // After the upserts: an id both upserted and deleted ends up deleted.
+            for id in deletes {
+                w.delete_term(Term::from_field_i64(self.champs.id, *id));
+            }
+            w.commit()?;
+            Ok(())
+        };
+        if let Err(e) = ecrit() {
+            // Nothing of a failed batch stays pending for the next commit.
+            let _ = w.rollback();
+            return Err(e.into());
         }
-        // After the upserts: an id both upserted and deleted ends up deleted.
-        for id in deletes {
-            w.delete_term(Term::from_field_i64(self.champs.id, *id));
-        }
-        w.commit()?;
         self.recharger()
     }
 
@@ -448,7 +480,6 @@ impl OrgIndex {
             d.add_text(c.nom_mots, s);
         }
         d.add_text(c.texte, &o.texte);
-        d.add_u64(c.profil, u64::from(o.profil.min(NB_PROFILS as u8 - 1)));
         d.add_u64(c.bits, bits(o));
         d.add_i64(c.verifie_le, o.verifie_le);
         for t in &o.territoires {
@@ -523,7 +554,9 @@ impl OrgIndex {
                     moteur::segment(ord as u32, sr, vue, &plan, &mut brouillon, &mut sortie)
                 });
             if let Ok(mut pool) = self.brouillons.lock() {
-                pool.push(brouillon);
+                if pool.len() < BROUILLONS_MAX {
+                    pool.push(brouillon);
+                }
             }
             res?;
         }
@@ -644,5 +677,95 @@ impl Instantane {
             segments.push(SegVue::new(data, sr));
         }
         Ok(Instantane { searcher, segments })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(n: i64, graine: u64) -> Vec<OrgDoc> {
+        let mut x = graine;
+        let mut alea = move |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let mots = [
+            "jardin", "musique", "sport", "culture", "velo", "chorale", "quartier",
+        ];
+        (0..n)
+            .map(|id| OrgDoc {
+                id,
+                nom: format!("{} {}", mots[alea(7) as usize], mots[alea(7) as usize]),
+                sigle: None,
+                texte: (0..alea(6))
+                    .map(|_| mots[alea(7) as usize])
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                profil: alea(4) as u8,
+                odd: 1 << alea(17),
+                offres: alea(16) as u32,
+                besoins: alea(16) as u32,
+                territoires: vec![format!("departement:{}", alea(3))],
+                verifie_le: 1_000_000_000 - (alea(6) as i64) * 100 * 86_400,
+                actif: alea(5) > 0,
+                demo: alea(10) == 0,
+            })
+            .collect()
+    }
+
+    fn construit(n: i64) -> OrgIndex {
+        let i = OrgIndex::in_ram();
+        i.rebuild(docs(n, 1).into_iter()).expect("rebuild");
+        i.apply(docs(n / 10, 2), &[3, 5, 8, 13]).expect("apply");
+        i
+    }
+
+    /// The paths that rely on the segments being sorted on the verification date give the same
+    /// answers as those that do not.
+    #[test]
+    fn segments_non_tries_memes_reponses() {
+        let trie = construit(3_000);
+        segment::tests::NON_TRIE.store(true, std::sync::atomic::Ordering::SeqCst);
+        let non_trie = construit(3_000);
+        segment::tests::NON_TRIE.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert!(trie.instantane.load().segments.iter().all(|s| s.data.trie));
+        assert!(non_trie
+            .instantane
+            .load()
+            .segments
+            .iter()
+            .all(|s| !s.data.trie));
+        let now = 1_000_000_000;
+        for texte in [
+            None,
+            Some("jardin"),
+            Some("sport velo"),
+            Some("quartier chorale"),
+        ] {
+            for fraicheur in [None, Some(Fraicheur::AJour), Some(Fraicheur::APerime)] {
+                for (limit, profils, actifs) in [(10, vec![], false), (3, vec![1, 2], true)] {
+                    let q = OrgQuery {
+                        texte: texte.map(str::to_owned),
+                        fraicheur,
+                        profils,
+                        actifs_seulement: actifs,
+                        limit,
+                        ..OrgQuery::new(now)
+                    };
+                    let a = trie.search(&q).expect("search");
+                    let b = non_trie.search(&q).expect("search");
+                    assert_eq!(a, b, "{q:?}");
+                }
+            }
+        }
+        for p in ["j", "mus", "velo ch", "zz"] {
+            assert_eq!(
+                trie.suggest(p, 7).expect("suggest"),
+                non_trie.suggest(p, 7).expect("suggest")
+            );
+        }
     }
 }

@@ -1,12 +1,22 @@
-//! The search engine proper, over tantivy's postings and our per-segment arrays.
+//! The search engine proper, over tantivy's postings and our per-segment arrays (tantivy's
+//! query and collector machinery costs tens of nanoseconds per matching document through its
+//! dynamic dispatch; a broad query matches hundreds of thousands).
 //!
-//! For each segment, the set of matches is a bitset built term at a time from block postings
-//! (BM25 scores accumulated in a dense array as a side effect), then narrowed by the territory
-//! postings and by the column filters (word-wise operations on precomputed per-value bitsets).
-//! Facets are then counted either with a popcount of the match bitset against each value's
-//! bitset (broad sets) or document by document with byte histograms (sparse sets). The top-k
-//! is a heap fed by one pass over the matches — or, without text, the first matches in document
-//! order, since segments are sorted by verification date, most recent first.
+//! For each segment:
+//! 1. the matches of the text are a bitset built term at a time from block postings, rarest
+//!    term first; the BM25 scores are accumulated in a dense array on the way, with, per word of
+//!    64 documents, a bound on their scores (`wmax`). A later term with few candidates left is
+//!    looked up by skipping instead. The territory postings narrow the set the same way (the
+//!    bitsets of broad territories are cached per segment).
+//! 2. deleted documents and the freshness filter (a document range: segments are sorted on the
+//!    verification date, most recent first) are masked out;
+//! 3. the column filters are word-wise ANDs / ORs with the per-value bitsets of the segment;
+//! 4. the facets are counted with a popcount of the set against each value's bitset when the
+//!    set is dense, document by document with byte histograms of the packed facet bits when it
+//!    is sparse, or taken from the counts made at load time when the set is the whole segment;
+//! 5. the top-k: with text, one pass over the set skipping every word whose score bound cannot
+//!    beat the lowest kept (in freshness order, an equal score loses too); without text, the
+//!    first documents of the set in document order.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -21,11 +31,11 @@ use super::segment::{
 use super::{Facettes, Fraicheur, DEMOTION_PERIME, FRAICHEUR_SECONDES};
 
 const K1: f32 = 1.2;
+const B: f32 = 0.75;
 /// From this many documents per word of 64 on average, the facets of a set are counted with a
 /// popcount per column over all its words; below, document by document through the byte
 /// histograms (one read of the packed bits each).
 const SEUIL_POPCOUNT: u64 = 2;
-const B: f32 = 0.75;
 
 /// One postings list of a query term: a field and its BM25 constants.
 pub(crate) struct Liste {
@@ -501,14 +511,14 @@ fn marque(mut bp: BlockSegmentPostings, cible: &mut [u64]) {
 
 /// Keeps in `r` the documents present in `p`, found by skipping (for a small `r`).
 fn filtre_par_saut(r: &mut [u64], p: &mut SegmentPostings) {
-    for i in 0..r.len() {
-        let mut w = r[i];
+    for (i, mot) in r.iter_mut().enumerate() {
+        let mut w = *mot;
         while w != 0 {
             let d = (i * 64) as DocId + w.trailing_zeros();
             w &= w - 1;
             let trouve = if p.doc() < d { p.seek(d) } else { p.doc() };
             if trouve != d {
-                r[i] &= !(1 << (d & 63));
+                *mot &= !(1 << (d & 63));
             }
         }
     }
@@ -541,8 +551,6 @@ pub(crate) fn segment(
     }
     let (acc, r, tmp) = (&mut b.acc[..n], &mut b.r[..], &mut b.tmp[..]);
     let wmax = &mut b.wmax[..nw];
-
-    let t0 = std::time::Instant::now();
     // 1. Text terms, rarest first (the plan is sorted), then the territory.
     let mut base = false;
     for (i, t) in plan.termes.iter().enumerate() {
@@ -631,7 +639,9 @@ pub(crate) fn segment(
                             *a &= *t;
                         }
                     } else {
-                        r.copy_from_slice(&bits[..nw]);
+                        for (a, t) in r.iter_mut().zip(bits.iter()) {
+                            *a = *t;
+                        }
                     }
                 } else {
                     let bp =
@@ -654,12 +664,10 @@ pub(crate) fn segment(
     }
     if !base {
         r.fill(u64::MAX);
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             r[nw - 1] = (1u64 << (n % 64)) - 1;
         }
     }
-
-    let t1 = t0.elapsed();
     // 2. Deleted documents, then freshness (a range when the segment is sorted).
     if let Some(vivants) = &vue.vivants {
         for (a, v) in r.iter_mut().zip(vivants.iter()) {
@@ -690,8 +698,6 @@ pub(crate) fn segment(
             }
         }
     }
-
-    let t2 = t0.elapsed();
     // 3. Column filters, word-wise over the slot-major column bitsets.
     let slot = |c: usize| seg.emplacement.get(c).copied().flatten();
     let colonne = |s: usize| seg.colonne(s);
@@ -748,10 +754,25 @@ pub(crate) fn segment(
     fa.perimes += (total - a_jour) as u32;
     // Only the words between the first and the last of the set (a freshness filter, for one,
     // leaves a range).
+    let tout = !base
+        && vue.vivants.is_none()
+        && !f.actifs_seulement
+        && !f.sans_demo
+        && f.groupes.is_empty()
+        && f.fraicheur.is_none();
     let premier = r.iter().position(|a| *a != 0).unwrap_or(0);
     let dernier = r.iter().rposition(|a| *a != 0).unwrap_or(0);
     let plage = premier..dernier + 1;
-    if total >= plage.len() as u64 * SEUIL_POPCOUNT {
+    if tout {
+        // Every document of the segment: the counts computed when it was loaded.
+        let mut c = [0u64; NB_FACETTES];
+        for (s, &col) in seg.colonnes_utiles.iter().enumerate() {
+            if col < NB_FACETTES {
+                c[col] = seg.totaux[s];
+            }
+        }
+        ajoute_colonnes(fa, &c);
+    } else if total >= plage.len() as u64 * SEUIL_POPCOUNT {
         let mut c = [0u64; NB_FACETTES];
         let r = &r[plage.clone()];
         for (s, &col) in seg.colonnes_utiles.iter().enumerate() {
@@ -770,9 +791,6 @@ pub(crate) fn segment(
         ajoute_histogrammes(fa, &h);
     }
     let avec_texte = !plan.termes.is_empty();
-    let large = true;
-
-    let t3 = t0.elapsed();
     // 5. Top-k.
     let top = &mut sortie.top;
     if avec_texte {
@@ -858,15 +876,6 @@ pub(crate) fn segment(
                 doc: d as DocId,
             });
         });
-    }
-    if std::env::var_os("PROFIL").is_some() {
-        eprintln!(
-            "postings {:?} filtres {:?} facettes {:?} topk {:?} large {large}",
-            t1,
-            t2 - t1,
-            t3 - t2,
-            t0.elapsed() - t3
-        );
     }
     Ok(())
 }

@@ -72,6 +72,8 @@ pub(crate) struct SegData {
     /// One bitset per slot, one after the other (slot-major: filters and counts read each
     /// column in sequence).
     colonnes: Vec<u64>,
+    /// Number of documents of each slot.
+    pub(crate) totaux: Vec<u64>,
     /// Verification dates never increase with the document id (the index is sorted on them):
     /// the up-to-date documents are a prefix.
     pub(crate) trie: bool,
@@ -137,12 +139,20 @@ impl SegData {
                 }
             }
         }
+        let totaux = (0..colonnes_utiles.len())
+            .map(|s| {
+                cols[s * nw..(s + 1) * nw]
+                    .iter()
+                    .map(|w| u64::from(w.count_ones()))
+                    .sum()
+            })
+            .collect();
         let mut ns = Vec::with_capacity(normes.len());
         for champ in normes {
             let lecteur = sr.get_fieldnorms_reader(*champ)?;
             ns.push((0..n as DocId).map(|d| lecteur.fieldnorm_id(d)).collect());
         }
-        let trie = verifie.windows(2).all(|w| w[0] >= w[1]);
+        let trie = verifie.windows(2).all(|w| w[0] >= w[1]) && !tests::force_non_trie();
         Ok(SegData {
             segment_id: sr.segment_id(),
             bits,
@@ -152,6 +162,7 @@ impl SegData {
             colonnes_utiles,
             emplacement,
             colonnes: cols,
+            totaux,
             trie,
             cache_filtres: Mutex::new(HashMap::new()),
         })
@@ -187,5 +198,23 @@ impl SegVue {
             mots
         });
         SegVue { data, vivants }
+    }
+}
+
+/// A switch for the unit tests: load segments as if they were not sorted, to check the paths
+/// that do not rely on the order.
+pub(crate) mod tests {
+    #[cfg(test)]
+    pub(crate) static NON_TRIE: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
+
+    #[cfg(test)]
+    pub(crate) fn force_non_trie() -> bool {
+        NON_TRIE.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[cfg(not(test))]
+    pub(crate) fn force_non_trie() -> bool {
+        false
     }
 }

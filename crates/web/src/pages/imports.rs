@@ -201,7 +201,11 @@ async fn page(
                 LigneTache {
                     fichier: t.fichier.clone(),
                     format: t.format,
-                    pourcent: if p.octets_total > 0 { p.octets_lus * 100 / p.octets_total } else { 0 },
+                    pourcent: if p.octets_total > 0 {
+                        p.octets_lus * 100 / p.octets_total
+                    } else {
+                        0
+                    },
                     lues: n(p.lignes_lues),
                     importees: n(p.importees),
                     rejetees: n(p.rejetees),
@@ -239,8 +243,14 @@ async fn page(
         .into_iter()
         .map(|lot| LigneLot {
             id: lot.id,
-            etat: if lot.etat == "termine" { "terminé" } else { "en cours ou interrompu" },
-            demarre: alliances_app::donnees::iso_datetime(lot.demarre_le).replace('T', " ").replace('Z', " UTC"),
+            etat: if lot.etat == "termine" {
+                "terminé"
+            } else {
+                "en cours ou interrompu"
+            },
+            demarre: alliances_app::donnees::iso_datetime(lot.demarre_le)
+                .replace('T', " ")
+                .replace('Z', " UTC"),
             lues: n(lot.lignes_lues.max(0) as u64),
             importees: n(lot.lignes_importees.max(0) as u64),
             rejetees: n(lot.lignes_rejetees.max(0) as u64),
@@ -313,13 +323,18 @@ fn disposition(entetes: &str) -> (Option<String>, Option<String>) {
     let mut nom = None;
     let mut fichier = None;
     for ligne in entetes.split("\r\n") {
-        let Some((k, v)) = ligne.split_once(':') else { continue };
+        let Some((k, v)) = ligne.split_once(':') else {
+            continue;
+        };
         if !k.trim().eq_ignore_ascii_case("content-disposition") {
             continue;
         }
         for p in v.split(';') {
             let p = p.trim();
-            let valeur = |p: &str| p.split_once('=').map(|(_, x)| x.trim().trim_matches('"').to_string());
+            let valeur = |p: &str| {
+                p.split_once('=')
+                    .map(|(_, x)| x.trim().trim_matches('"').to_string())
+            };
             if p.starts_with("filename=") {
                 fichier = valeur(p);
             } else if p.starts_with("name=") {
@@ -380,7 +395,9 @@ impl Decoupeur {
         loop {
             match &mut self.etat {
                 Etat::Preambule => {
-                    let Some(i) = trouver(&self.tampon, &self.delim) else { return Ok(()) };
+                    let Some(i) = trouver(&self.tampon, &self.delim) else {
+                        return Ok(());
+                    };
                     let reste = i + self.delim.len();
                     if self.tampon.len() < reste + 2 {
                         return Ok(());
@@ -469,7 +486,11 @@ impl Decoupeur {
 }
 
 /// Reads a `multipart/form-data` body as it arrives (see [`Decoupeur`]).
-async fn lire_formulaire(body: Body, boundary: &str, destination: &Path) -> Result<Formulaire, Lecture> {
+async fn lire_formulaire(
+    body: Body,
+    boundary: &str,
+    destination: &Path,
+) -> Result<Formulaire, Lecture> {
     let mut body = body;
     let mut d = Decoupeur::new(boundary, destination);
     loop {
@@ -491,15 +512,22 @@ fn boundary(headers: &HeaderMap) -> Option<String> {
     if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
     }
-    params.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim().eq_ignore_ascii_case("boundary")).then(|| v.trim().trim_matches('"').to_string())
-    })
-    .filter(|b| !b.is_empty() && b.len() <= 200)
+    params
+        .split(';')
+        .find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            (k.trim().eq_ignore_ascii_case("boundary"))
+                .then(|| v.trim().trim_matches('"').to_string())
+        })
+        .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
 /// `POST /admin/imports`.
-pub async fn televerser(State(state): State<AppState>, visitor: Visitor, req: Request) -> Result<Response, PageError> {
+pub async fn televerser(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    req: Request,
+) -> Result<Response, PageError> {
     // The right first: nothing is read for someone who may not import.
     let user = admin(&visitor)?.clone();
     let headers = req.headers().clone();
@@ -548,7 +576,9 @@ pub async fn televerser(State(state): State<AppState>, visitor: Visitor, req: Re
         _ => Err(erreur("format", "choisissez le format du fichier".into())),
     };
     let fichier = match &form.fichier {
-        Some((nom, chemin, taille)) if *taille > 0 && !nom.is_empty() => Ok((nom.clone(), chemin.clone())),
+        Some((nom, chemin, taille)) if *taille > 0 && !nom.is_empty() => {
+            Ok((nom.clone(), chemin.clone()))
+        }
         _ => Err(erreur("fichier", "choisissez un fichier à importer".into())),
     };
     let (format, (nom, chemin)) = match (format, fichier) {
@@ -601,7 +631,10 @@ fn telechargement(state: &AppState, format: FormatExport) -> Response {
     let nom = export::nom_fichier(format, alliances_app::now());
     let mut res = Body::from_stream(export::flux(state.app.clone(), format)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{nom}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -613,7 +646,10 @@ fn telechargement(state: &AppState, format: FormatExport) -> Response {
 }
 
 /// `GET /annuaire/export.csv[?separateur=;]`.
-pub async fn export_csv(State(state): State<AppState>, raw: RawQuery) -> Result<Response, PageError> {
+pub async fn export_csv(
+    State(state): State<AppState>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
     let params = Params::parse(raw, &["separateur", "lang"]).map_err(|_| PageError::BadRequest)?;
     let separateur = match params.text("separateur") {
         None | Some(",") => b',',
@@ -624,7 +660,10 @@ pub async fn export_csv(State(state): State<AppState>, raw: RawQuery) -> Result<
 }
 
 /// `GET /annuaire/export.jsonl`.
-pub async fn export_jsonl(State(state): State<AppState>, raw: RawQuery) -> Result<Response, PageError> {
+pub async fn export_jsonl(
+    State(state): State<AppState>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
     Params::parse(raw, &["lang"]).map_err(|_| PageError::BadRequest)?;
     Ok(telechargement(&state, FormatExport::Jsonl))
 }
@@ -636,7 +675,8 @@ mod tests {
     #[test]
     fn multipart_in_small_chunks() {
         let corps = "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\njeton\r\n--XyZ\r\nContent-Disposition: form-data; name=\"fichier\"; filename=\"rna.csv\"\r\nContent-Type: text/csv\r\n\r\nid;titre\r\nW1;\"a\r\n--X\"\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\nrna\r\n--XyZ--\r\n";
-        let dir = std::env::temp_dir().join(format!("alliances-test-multipart-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("alliances-test-multipart-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for taille in [1, 3, 7, 64, 4096] {
             let dest = dir.join(format!("f{taille}.csv"));
@@ -649,11 +689,15 @@ mod tests {
             assert_eq!(f.champs["format"], "rna");
             let (nom, chemin, octets) = f.fichier.unwrap();
             assert_eq!(nom, "rna.csv");
-            assert_eq!(std::fs::read_to_string(&chemin).unwrap(), "id;titre\r\nW1;\"a\r\n--X\"\r\n");
+            assert_eq!(
+                std::fs::read_to_string(&chemin).unwrap(),
+                "id;titre\r\nW1;\"a\r\n--X\"\r\n"
+            );
             assert_eq!(octets, 23);
         }
         let mut d = Decoupeur::new("XyZ", &dir.join("g.csv"));
-        d.pousser(b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nincomplet").unwrap();
+        d.pousser(b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nincomplet")
+            .unwrap();
         assert!(d.finir().is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -693,13 +737,23 @@ mod tests {
                         email: "admin@exemple.fr".into(),
                         name: "Admin".into(),
                         verified: true,
-                        roles: if admin { vec![alliances_domain::comptes::Role::Admin] } else { vec![] },
+                        roles: if admin {
+                            vec![alliances_domain::comptes::Role::Admin]
+                        } else {
+                            vec![]
+                        },
                     }),
                 }),
             }
         }
 
-        fn envoi(v: Option<Visitor>, csrf: &str, format: &str, nom: &str, fichier: &[u8]) -> Request {
+        fn envoi(
+            v: Option<Visitor>,
+            csrf: &str,
+            format: &str,
+            nom: &str,
+            fichier: &[u8],
+        ) -> Request {
             let mut corps = Vec::new();
             for (k, val) in [("_csrf", csrf), ("format", format), ("correspondance", "")] {
                 corps.extend_from_slice(
@@ -717,7 +771,10 @@ mod tests {
                 .uri("/admin/imports")
                 .header(header::HOST, "alliances.test")
                 .header(header::ORIGIN, "http://alliances.test")
-                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B0undary")
+                .header(
+                    header::CONTENT_TYPE,
+                    "multipart/form-data; boundary=B0undary",
+                )
                 .body(Body::from(corps))
                 .unwrap();
             if let Some(v) = v {
@@ -727,7 +784,13 @@ mod tests {
         }
 
         async fn texte(r: Response) -> String {
-            String::from_utf8(axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
+            String::from_utf8(
+                axum::body::to_bytes(r.into_body(), usize::MAX)
+                    .await
+                    .unwrap()
+                    .to_vec(),
+            )
+            .unwrap()
         }
 
         #[tokio::test]
@@ -735,41 +798,75 @@ mod tests {
             let (state, _g) = etat().await;
             let routeur = || routes().with_state(state.clone());
             let rna = std::fs::read(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/tests/fixtures/rna_waldec_utf8.csv"),
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../app/tests/fixtures/rna_waldec_utf8.csv"),
             )
             .unwrap();
 
             // Admins only, CSRF checked.
-            let r = routeur().oneshot(envoi(None, "jeton-csrf", "rna", "rna.csv", &rna)).await.unwrap();
-            assert_eq!(r.status(), StatusCode::FORBIDDEN);
             let r = routeur()
-                .oneshot(envoi(Some(visiteur(false)), "jeton-csrf", "rna", "rna.csv", &rna))
+                .oneshot(envoi(None, "jeton-csrf", "rna", "rna.csv", &rna))
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN);
             let r = routeur()
-                .oneshot(envoi(Some(visiteur(true)), "mauvais", "rna", "rna.csv", &rna))
+                .oneshot(envoi(
+                    Some(visiteur(false)),
+                    "jeton-csrf",
+                    "rna",
+                    "rna.csv",
+                    &rna,
+                ))
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN);
+            let r = routeur()
+                .oneshot(envoi(
+                    Some(visiteur(true)),
+                    "mauvais",
+                    "rna",
+                    "rna.csv",
+                    &rna,
+                ))
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
             // Not a CSV: said at once, nothing started.
             let r = routeur()
-                .oneshot(envoi(Some(visiteur(true)), "jeton-csrf", "rna", "image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00"))
+                .oneshot(envoi(
+                    Some(visiteur(true)),
+                    "jeton-csrf",
+                    "rna",
+                    "image.png",
+                    b"\x89PNG\r\n\x1a\n\x00\x00\x00",
+                ))
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
             let page = texte(r).await;
-            assert!(page.contains("binaire") && page.contains("image.png"), "{page}");
+            assert!(
+                page.contains("binaire") && page.contains("image.png"),
+                "{page}"
+            );
 
             // The real thing: accepted, imported in the background.
             let r = routeur()
-                .oneshot(envoi(Some(visiteur(true)), "jeton-csrf", "rna", "rna_waldec.csv", &rna))
+                .oneshot(envoi(
+                    Some(visiteur(true)),
+                    "jeton-csrf",
+                    "rna",
+                    "rna_waldec.csv",
+                    &rna,
+                ))
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::SEE_OTHER);
             for _ in 0..200 {
-                if taches().iter().any(|t| t.fichier == "rna_waldec.csv" && t.fin.is_some()) {
+                if taches()
+                    .iter()
+                    .any(|t| t.fichier == "rna_waldec.csv" && t.fin.is_some())
+                {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -779,36 +876,66 @@ mod tests {
                 .find(|t| t.fichier == "rna_waldec.csv")
                 .and_then(|t| t.fin.clone())
                 .expect("finished");
-            assert!(fin.as_ref().is_ok_and(|s| s.contains("10 importées")), "{fin:?}");
+            assert!(
+                fin.as_ref().is_ok_and(|s| s.contains("10 importées")),
+                "{fin:?}"
+            );
             assert_eq!(state.app.organisations.len(), 10);
 
-            let mut req = Request::builder().uri("/admin/imports").body(Body::empty()).unwrap();
+            let mut req = Request::builder()
+                .uri("/admin/imports")
+                .body(Body::empty())
+                .unwrap();
             req.extensions_mut().insert(visiteur(true));
             let r = routeur().oneshot(req).await.unwrap();
             assert_eq!(r.status(), StatusCode::OK);
             let page = texte(r).await;
-            assert!(page.contains("rna_waldec.csv") && page.contains("ligne 7, rna"), "{page}");
+            assert!(
+                page.contains("rna_waldec.csv") && page.contains("ligne 7, rna"),
+                "{page}"
+            );
 
             // Public downloads, streamed, with their licence.
             let r = routeur()
-                .oneshot(Request::builder().uri("/annuaire/export.csv?separateur=%3B").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::builder()
+                        .uri("/annuaire/export.csv?separateur=%3B")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::OK);
             assert_eq!(r.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
-            assert!(r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("annuaire-organisations-"));
-            assert!(r.headers()[header::LINK].to_str().unwrap().contains("rel=\"license\""));
+            assert!(r.headers()[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("annuaire-organisations-"));
+            assert!(r.headers()[header::LINK]
+                .to_str()
+                .unwrap()
+                .contains("rel=\"license\""));
             let csv = texte(r).await;
             assert!(csv.starts_with("id;nom;sigle;profil"));
             assert_eq!(csv.lines().count(), 11);
             let r = routeur()
-                .oneshot(Request::builder().uri("/annuaire/export.jsonl").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::builder()
+                        .uri("/annuaire/export.jsonl")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             let jsonl = texte(r).await;
             assert!(jsonl.lines().next().unwrap().contains("dateExtraction"));
             let r = routeur()
-                .oneshot(Request::builder().uri("/annuaire/export.csv?separateur=x").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::builder()
+                        .uri("/annuaire/export.csv?separateur=x")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -818,9 +945,15 @@ mod tests {
     #[test]
     fn boundary_from_the_content_type() {
         let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=----abc"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=----abc"),
+        );
         assert_eq!(boundary(&h).as_deref(), Some("----abc"));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
         assert_eq!(boundary(&h), None);
     }
 }

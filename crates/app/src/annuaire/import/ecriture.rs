@@ -128,7 +128,6 @@ pub(crate) async fn ecrire(
         return Ok(());
     }
     let maintenant = now();
-    let t0 = std::time::Instant::now();
     let mut tx = db.pool().begin().await?;
     if !import_rows::verrouiller_lot(&mut tx, ctx.lot_id, etat.derniere_ligne as i64).await? {
         return Err(ImportError::EnCoursAilleurs(ctx.lot_id));
@@ -250,7 +249,6 @@ pub(crate) async fn ecrire(
         }
     }
 
-    let t1 = t0.elapsed();
     // Updates: the stored records, with the fields the file carries replaced.
     let ids: Vec<i64> = places.iter().filter_map(|p| p.cible).collect();
     let stockees: HashMap<i64, Fiche> = store::get_many(db, &ids)
@@ -310,10 +308,8 @@ pub(crate) async fn ecrire(
         .zip(&provenances)
         .map(|(&i, p)| (&lignes[i].org, p))
         .collect();
-    let t2 = t0.elapsed();
     let ids_crees =
         import_rows::inserer(&mut tx, ctx.backend, &lignes_a_inserer, maintenant).await?;
-    let t3 = t0.elapsed();
     for (id, o, verifie_le, _) in &a_mettre_a_jour {
         let p = Provenance {
             source: &ctx.source,
@@ -342,7 +338,6 @@ pub(crate) async fn ecrire(
             .map(|(id, o, _, _)| (*id, o)),
     );
     let doublons = doublons::detecter_import(&mut tx, &a_comparer, maintenant).await?;
-    let t4 = t0.elapsed();
 
     // Progress and resume point, with the batch.
     let importees = lignes.len() as u64 - rejets;
@@ -379,14 +374,6 @@ pub(crate) async fn ecrire(
         .await?;
     }
     tx.commit().await?;
-    eprintln!(
-        "TRACE lookup {:?} plan {:?} insert {:?} doublons {:?} total {:?}",
-        t1,
-        t2 - t1,
-        t3 - t2,
-        t4 - t3,
-        t0.elapsed()
-    );
 
     etat.lues += lues;
     etat.importees += importees;

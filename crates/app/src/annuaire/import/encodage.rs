@@ -32,15 +32,19 @@ impl Encodage {
     }
 
     /// Decodes one field. UTF-8 refuses invalid bytes (the row is then reported as malformed).
-    pub fn decoder(self, octets: &[u8]) -> Result<String, ()> {
+    pub fn decoder(self, octets: &[u8]) -> Result<String, OctetsInvalides> {
         match self {
             Encodage::Utf8 => std::str::from_utf8(octets)
                 .map(str::to_string)
-                .map_err(|_| ()),
+                .map_err(|_| OctetsInvalides),
             Encodage::Windows1252 => Ok(windows_1252(octets)),
         }
     }
 }
+
+/// Bytes that are not valid in the file's encoding (UTF-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OctetsInvalides;
 
 /// Characters of Windows-1252 in 0x80–0x9F (elsewhere it matches Unicode code points); the five
 /// unassigned bytes decode as their C1 control code point, as browsers do.

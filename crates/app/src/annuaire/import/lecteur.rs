@@ -229,7 +229,9 @@ impl<R: BufRead> Lecteur<R> {
 mod tests {
     use super::*;
 
-    fn tout(texte: &str, sep: u8) -> Vec<Result<(u64, Vec<String>), (u64, String)>> {
+    type Lus = Vec<Result<(u64, Vec<String>), (u64, String)>>;
+
+    fn tout(texte: &str, sep: u8) -> Lus {
         let mut l = Lecteur::new(texte.as_bytes(), sep, 1);
         let mut rec = Enregistrement::default();
         let mut out = Vec::new();

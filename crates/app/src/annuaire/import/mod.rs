@@ -42,7 +42,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Rows per batch (one transaction, one resume point, one change-feed entry).
-pub const TAILLE_LOT: usize = 1000;
+pub const TAILLE_LOT: usize = 2000;
 /// Problem lines kept in a batch's report in the database (the count is always exact).
 pub const RAPPORT_MAX_LIGNES: usize = 2000;
 /// Problems returned to the caller of one run.
@@ -692,7 +692,7 @@ fn lire(
                     for i in 0..rec.len() {
                         match enc.decoder(rec.champ(i)) {
                             Ok(s) => champs.push(s),
-                            Err(()) => {
+                            Err(encodage::OctetsInvalides) => {
                                 illisible = Some(i);
                                 break;
                             }
@@ -882,10 +882,12 @@ impl App {
         Ok(imports::recent(&self.db, limite).await?)
     }
 
-    /// Imports a file on behalf of `actor` (admins only; `None`: the command line, trusted),
-    /// then brings the search index up to date.
+    /// Imports a file on behalf of `actor` (admins only; `None`: the command line, trusted).
+    /// The search index follows batch by batch: a task applies the change feed after each
+    /// committed batch, on another core while the next batches are read and written; the last
+    /// ones are applied before returning.
     pub async fn importer(
-        &self,
+        self: &Arc<Self>,
         actor: Option<&CurrentUser>,
         prep: Preparation,
         options: Options,
@@ -894,18 +896,50 @@ impl App {
         if actor.is_some() && !can(actor, Action::Importer) {
             return Err(ImportError::Interdit);
         }
+        let signal = Arc::new(tokio::sync::Notify::new());
+        let fini = Arc::new(AtomicBool::new(false));
+        let indexeur = {
+            let (app, signal, fini) = (self.clone(), signal.clone(), fini.clone());
+            tokio::spawn(async move {
+                loop {
+                    signal.notified().await;
+                    // Several batches may have committed meanwhile: read the feed to its end.
+                    loop {
+                        match app.refresh().await {
+                            Ok(n) if n >= 1000 => continue,
+                            Ok(_) => break,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "import: index refresh failed, retried at the end");
+                                break;
+                            }
+                        }
+                    }
+                    if fini.load(Ordering::Acquire) {
+                        return;
+                    }
+                }
+            })
+        };
+        let avec_index = |p: &Progression| {
+            signal.notify_one();
+            progression(p);
+        };
         let rapport = importer(
             &self.db,
             self.territoires(),
             prep,
             actor.map(|a| a.id),
             options,
-            progression,
+            &avec_index,
         )
-        .await?;
-        // The change feed holds one entry per batch (and one per updated record): read it all.
+        .await;
+        fini.store(true, Ordering::Release);
+        signal.notify_one();
+        let _ = indexeur.await;
+        // What the task has not applied yet (the change feed holds one entry per batch, and one
+        // per updated record).
         while self.refresh().await? > 0 {}
-        Ok(rapport)
+        rapport
     }
 }
 

@@ -60,6 +60,8 @@ pub struct App {
     /// feed.
     pub organisations: alliances_search::organisations::OrgIndex,
     refresh_lock: tokio::sync::Mutex<()>,
+    /// Answers of recent searches, dropped whenever the index changes.
+    pub cache_recherche: annuaire::recherche::CacheRecherche,
 }
 
 impl App {
@@ -87,6 +89,7 @@ impl App {
             session_cache: sessions_cache::SessionCache::default(),
             organisations,
             refresh_lock: tokio::sync::Mutex::new(()),
+            cache_recherche: Default::default(),
         }))
     }
 
@@ -128,6 +131,7 @@ impl App {
             self.organisations
                 .rebuild(docs.into_iter())
                 .map_err(|e| AppError::Internal(e.to_string()))?;
+            self.cache_recherche.invalider();
         } else {
             let mut ids: Vec<i64> = batch
                 .iter()

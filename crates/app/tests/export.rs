@@ -22,7 +22,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn importer(app: &App, name: &str, format: Format) {
+async fn importer(app: &Arc<App>, name: &str, format: Format) {
     let path = fixture(name);
     let n = name.to_string();
     let prep = tokio::task::spawn_blocking(move || import::preparer(&path, &n, format))
@@ -36,7 +36,7 @@ async fn importer(app: &App, name: &str, format: Format) {
 
 /// Imported records (one with private contacts), 2,300 generated ones (several pages), one
 /// record merged into another. Returns the merged id.
-async fn contenu(app: &App) -> i64 {
+async fn contenu(app: &Arc<App>) -> i64 {
     importer(app, "rna_waldec_utf8.csv", Format::Rna).await;
     let mapping = std::fs::read_to_string(fixture("structures.toml")).unwrap();
     importer(app, "structures.csv", Format::csv(&mapping).unwrap()).await;

@@ -32,7 +32,7 @@ async fn preparer(path: &Path, format: Format) -> Result<import::Preparation, Im
     .unwrap()
 }
 
-async fn importer(app: &App, path: &Path, format: Format, options: Options) -> Rapport {
+async fn importer(app: &Arc<App>, path: &Path, format: Format, options: Options) -> Rapport {
     let prep = preparer(path, format).await.unwrap();
     app.importer(None, prep, options, &|_| {}).await.unwrap()
 }
@@ -47,7 +47,7 @@ async fn nombre(app: &App) -> i64 {
     store::count(&app.db).await.unwrap()
 }
 
-fn probleme<'a>(r: &'a Rapport, ligne: u64) -> Vec<&'a import::Probleme> {
+fn probleme(r: &Rapport, ligne: u64) -> Vec<&import::Probleme> {
     r.problemes.iter().filter(|p| p.ligne == ligne).collect()
 }
 

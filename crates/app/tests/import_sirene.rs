@@ -20,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn importer(app: &App, name: &str, format: Format) -> Rapport {
+async fn importer(app: &Arc<App>, name: &str, format: Format) -> Rapport {
     let path = fixture(name);
     let n = name.to_string();
     let prep = tokio::task::spawn_blocking(move || import::preparer(&path, &n, format))

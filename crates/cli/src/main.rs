@@ -399,7 +399,10 @@ enum ExportCommand {
 /// The database and the referential, without the search index.
 async fn open_db(
     config: &Config,
-) -> anyhow::Result<(alliances_store::Db, std::sync::Arc<alliances_app::Territoires>)> {
+) -> anyhow::Result<(
+    alliances_store::Db,
+    std::sync::Arc<alliances_app::Territoires>,
+)> {
     let url = config.effective_database_url();
     let redacted = alliances_store::db::redact_url(&url);
     let db = alliances_store::Db::connect(&url, config.max_connections.max(2))
@@ -462,8 +465,16 @@ impl Avancement {
             return;
         }
         *dernier = Some(Instant::now());
-        let part = if total > 0 { fait as f64 / total as f64 } else { 1.0 };
-        let eta = if part > 0.0 { secondes * (1.0 - part) / part } else { 0.0 };
+        let part = if total > 0 {
+            fait as f64 / total as f64
+        } else {
+            1.0
+        };
+        let eta = if part > 0.0 {
+            secondes * (1.0 - part) / part
+        } else {
+            0.0
+        };
         eprintln!(
             "{}: {:.0} % — {detail}, {debit:.0} rows/s, ETA {eta:.0} s",
             self.quoi,
@@ -524,7 +535,10 @@ async fn import_command(command: ImportCommand) -> anyhow::Result<()> {
             p.octets_lus,
             p.octets_total,
             p.lignes_lues_ici,
-            &format!("{} rows, {} imported, {} rejected", p.lignes_lues, p.importees, p.rejetees),
+            &format!(
+                "{} rows, {} imported, {} rejected",
+                p.lignes_lues, p.importees, p.rejetees
+            ),
         )
     })
     .await;
@@ -554,18 +568,29 @@ async fn import_command(command: ImportCommand) -> anyhow::Result<()> {
             debit
         );
         if r.reprise_apres_ligne > 0 {
-            println!("resumed an interrupted import after line {}", r.reprise_apres_ligne);
+            println!(
+                "resumed an interrupted import after line {}",
+                r.reprise_apres_ligne
+            );
         }
         if !r.problemes.is_empty() {
-            println!("problems (first {} of this run; the batch report is at /admin/imports):", r.problemes.len().min(20));
+            println!(
+                "problems (first {} of this run; the batch report is at /admin/imports):",
+                r.problemes.len().min(20)
+            );
             for p in r.problemes.iter().take(20) {
                 println!("  {p}");
             }
         }
         if !r.termine {
-            println!("interrupted: run the same command again to resume after line {}", r.lignes_lues + 1);
+            println!(
+                "interrupted: run the same command again to resume after line {}",
+                r.lignes_lues + 1
+            );
         }
-        println!("running servers index the new rows through the change feed (change_feed_poll_ms)");
+        println!(
+            "running servers index the new rows through the change feed (change_feed_poll_ms)"
+        );
     }
     Ok(())
 }
@@ -597,11 +622,25 @@ async fn export_command(command: ExportCommand) -> anyhow::Result<()> {
             let f = std::fs::File::create(chemin)
                 .with_context(|| format!("cannot create {}", chemin.display()))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            export::exporter(&db, Some(&territoires.referentiel), format, &mut w, &progression).await?
+            export::exporter(
+                &db,
+                Some(&territoires.referentiel),
+                format,
+                &mut w,
+                &progression,
+            )
+            .await?
         }
         None => {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            export::exporter(&db, Some(&territoires.referentiel), format, &mut w, &progression).await?
+            export::exporter(
+                &db,
+                Some(&territoires.referentiel),
+                format,
+                &mut w,
+                &progression,
+            )
+            .await?
         }
     };
     avancement.finir();

@@ -252,6 +252,48 @@ pub async fn mettre_a_jour(
     Ok(())
 }
 
+/// Queues likely duplicates for review, many per statement: (a, b, reason, score) with the
+/// smaller id first, as `moderation::add_doublon` does; a pair already queued stays as it is.
+pub async fn ajouter_doublons(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    paires: &[(i64, i64, &str, f64)],
+    now: i64,
+) -> Result<(), StoreError> {
+    for chunk in paires.chunks(100) {
+        let values = (0..chunk.len())
+            .map(|k| match backend {
+                Backend::Sqlite => "(?, ?, ?, ?, 'a-examiner', ?)".to_string(),
+                Backend::Postgres => format!(
+                    "(${}, ${}, ${}, ${}, 'a-examiner', ${})",
+                    5 * k + 1,
+                    5 * k + 2,
+                    5 * k + 3,
+                    5 * k + 4,
+                    5 * k + 5
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO doublons (organisation_a, organisation_b, raison, score, etat, cree_le) VALUES {values} \
+             ON CONFLICT (organisation_a, organisation_b) DO NOTHING"
+        );
+        let mut q = sqlx::query(&sql);
+        for (a, b, raison, score) in chunk {
+            let (a, b) = if a < b { (*a, *b) } else { (*b, *a) };
+            q = q
+                .bind(a)
+                .bind(b)
+                .bind(raison.to_string())
+                .bind(*score)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// One duplicate lookup: the live organisations of `commune` whose normalised names sort next
 /// to `nom` on the `(commune, nom_normalise)` index ("sorted neighbourhood"): from `nom` on
 /// (the same name first), and just before it.

@@ -67,6 +67,7 @@ const SIGNALEMENTS_PAR_LIGNE: usize = 5;
 /// record; returns the number of pairs queued.
 pub async fn detecter_import(
     conn: &mut Conn,
+    backend: alliances_store::Backend,
     lignes: &[(i64, &Organisation)],
     at: i64,
 ) -> Result<u64, StoreError> {
@@ -114,6 +115,7 @@ pub async fn detecter_import(
         candidats.entry(k).or_default().push((score, autre, raison));
     }
     let mut paires = BTreeSet::new();
+    let mut a_ajouter = Vec::new();
     let mut ks: Vec<usize> = candidats.keys().copied().collect();
     ks.sort_unstable();
     for k in ks {
@@ -123,10 +125,11 @@ pub async fn detecter_import(
         let id = qui[k].0;
         for (score, autre, raison) in v.into_iter().take(SIGNALEMENTS_PAR_LIGNE) {
             if paires.insert((id.min(autre), id.max(autre))) {
-                moderation::add_doublon(conn, id, autre, raison.slug(), score, at).await?;
+                a_ajouter.push((id, autre, raison.slug(), score));
             }
         }
     }
+    import_rows::ajouter_doublons(conn, backend, &a_ajouter, at).await?;
     Ok(paires.len() as u64)
 }
 

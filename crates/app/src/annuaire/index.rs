@@ -186,6 +186,7 @@ impl App {
         self.organisations
             .apply(upserts, &deletes)
             .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        self.cache_recherche.invalider();
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod generateur;
 pub mod import;
 pub mod index;
 pub mod membres;
+pub mod recherche;
 
 use crate::comptes::CurrentUser;
 use crate::politique::{can, can_on_organisation, Action, RoleOrganisation};

@@ -795,7 +795,7 @@ async fn recherche_(state: &AppState, raw: RawQuery) -> Result<ResultatsOrganisa
     };
     let at = alliances_app::now();
     let q = recherche.requete(offset, limit, at);
-    let res = state.app.organisations.search(&q).map_err(|e| {
+    let res = state.app.rechercher_organisations(&q).map_err(|e| {
         tracing::error!(error = %e, "organisation search failed");
         Problem::internal().into_response()
     })?;

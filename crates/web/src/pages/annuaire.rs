@@ -172,10 +172,7 @@ pub async fn recherche(
         .number("page", 1, 1, 500)
         .map_err(|_| PageError::BadRequest)?;
     let offset = (page_no - 1) * PAR_PAGE;
-    let res = state
-        .app
-        .organisations
-        .search(&recherche.requete(offset, PAR_PAGE, now()))
+    let res = state.app.rechercher_organisations(&recherche.requete(offset, PAR_PAGE, now()))
         .map_err(|e| {
             tracing::error!(error = %e, "organisation search failed");
             PageError::Internal

@@ -201,11 +201,9 @@ async fn page(
                 LigneTache {
                     fichier: t.fichier.clone(),
                     format: t.format,
-                    pourcent: if p.octets_total > 0 {
-                        p.octets_lus * 100 / p.octets_total
-                    } else {
-                        0
-                    },
+                    pourcent: (p.octets_lus * 100)
+                        .checked_div(p.octets_total)
+                        .unwrap_or(0),
                     lues: n(p.lignes_lues),
                     importees: n(p.importees),
                     rejetees: n(p.rejetees),

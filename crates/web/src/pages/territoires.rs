@@ -224,7 +224,7 @@ fn organisations_de(
     q.territoire = Some(cle.to_string());
     q.actifs_seulement = true;
     q.limit = ORGANISATIONS_MONTREES;
-    let res = state.app.organisations.search(&q).map_err(|e| {
+    let res = state.app.rechercher_organisations(&q).map_err(|e| {
         tracing::error!(error = %e, "organisation search failed");
         PageError::Internal
     })?;

@@ -337,7 +337,7 @@ pub(crate) async fn ecrire(
             .filter(|(_, _, _, renommee)| *renommee)
             .map(|(id, o, _, _)| (*id, o)),
     );
-    let doublons = doublons::detecter_import(&mut tx, &a_comparer, maintenant).await?;
+    let doublons = doublons::detecter_import(&mut tx, ctx.backend, &a_comparer, maintenant).await?;
 
     // Progress and resume point, with the batch.
     let importees = lignes.len() as u64 - rejets;

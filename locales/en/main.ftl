@@ -446,3 +446,4 @@ invitation-accepter = Accept the invitation
 compte-organisations = My organisations
 compte-aucune-organisation = You manage no organisation.
 compte-gerer-membres = members
+imports-titre = Directory imports

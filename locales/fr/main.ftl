@@ -446,3 +446,4 @@ invitation-accepter = Accepter l'invitation
 compte-organisations = Mes organisations
 compte-aucune-organisation = Vous ne gérez aucune organisation.
 compte-gerer-membres = membres
+imports-titre = Imports de l'annuaire

@@ -246,7 +246,13 @@ async fn the_verification_email_goes_out_over_smtp() {
     let m = mail::parse_message(&got[0].data).unwrap();
     assert_eq!(m.to, "elodie@asso.fr");
     assert_eq!(m.from, "Alliances <ne-pas-repondre@alliances.localhost>");
-    assert_eq!(m.subject, "Alliances : confirmez votre adresse e-mail");
+    assert_eq!(
+        m.subject,
+        "Alliances : confirmez votre adresse e-mail / confirm your e-mail address"
+    );
+    assert!(
+        m.body.contains("English version") && m.body.contains("To activate your Alliances account")
+    );
     assert_eq!(m.content_type, "text/plain; charset=utf-8");
     assert!(
         m.body

@@ -84,27 +84,46 @@ fn kinds(r: &Referentiel, docs: &[OrgDoc]) -> Vec<Kind> {
         },
         Kind {
             name: "mot courant (« solidarité », « sport », « emploi »…)",
-            queries: ["solidarité", "sport", "emploi", "culture", "santé", "jeunesse"]
-                .iter()
-                .map(|w| q(Some(w), None))
-                .collect(),
+            queries: [
+                "solidarité",
+                "sport",
+                "emploi",
+                "culture",
+                "santé",
+                "jeunesse",
+            ]
+            .iter()
+            .map(|w| q(Some(w), None))
+            .collect(),
         },
         Kind {
             name: "mot très large (« démonstration », toutes les fiches)",
-            queries: vec![q(Some("démonstration"), None), q(Some("organisation"), None)],
+            queries: vec![
+                q(Some("démonstration"), None),
+                q(Some("organisation"), None),
+            ],
         },
         Kind {
             name: "deux mots",
-            queries: ["insertion emploi", "sport jeunesse", "culture patrimoine", "aide alimentaire"]
-                .iter()
-                .map(|w| q(Some(w), None))
-                .collect(),
+            queries: [
+                "insertion emploi",
+                "sport jeunesse",
+                "culture patrimoine",
+                "aide alimentaire",
+            ]
+            .iter()
+            .map(|w| q(Some(w), None))
+            .collect(),
         },
         Kind {
             name: "mot + département",
             queries: departements
                 .iter()
-                .zip(["sport", "culture", "emploi", "santé", "logement"].iter().cycle())
+                .zip(
+                    ["sport", "culture", "emploi", "santé", "logement"]
+                        .iter()
+                        .cycle(),
+                )
                 .map(|(d, w)| q(Some(w), Some(d)))
                 .collect(),
         },
@@ -377,8 +396,7 @@ async fn pg_search(pool: &sqlx::PgPool, q: &Q, fresh_after: i64) -> anyhow::Resu
         q,
         "o.doc @@ plainto_tsquery('bench_fr', $2)",
         "o.terr @> ARRAY[$3::TEXT]",
-    )
-    .replace("(o.odd & ", "(o.odd & ");
+    );
     let top = if q.texte.is_some() {
         format!(
             "SELECT o.id FROM bench_orgs o WHERE {w} AND $1::BIGINT IS NOT NULL AND $3::TEXT IS NOT NULL \
@@ -398,7 +416,10 @@ async fn pg_search(pool: &sqlx::PgPool, q: &Q, fresh_after: i64) -> anyhow::Resu
         "SELECT {} FROM bench_orgs o WHERE {w} AND $2::TEXT IS NOT NULL AND $3::TEXT IS NOT NULL",
         facet_columns("o.", "::INT")
     )
-    .replace("SUM((o.verifie_le >= $1)::INT)", "SUM((o.verifie_le >= $1::BIGINT)::INT)");
+    .replace(
+        "SUM((o.verifie_le >= $1)::INT)",
+        "SUM((o.verifie_le >= $1::BIGINT)::INT)",
+    );
     let row = sqlx::query(&agg)
         .bind(fresh_after)
         .bind(&text)
@@ -466,7 +487,11 @@ pub async fn run(args: AnnuaireArgs) -> anyhow::Result<()> {
         docs.push(index::doc(&fiche, &ressources, &r));
     }
     let generation = t.elapsed();
-    eprintln!("generated {} organisations in {:.1} s", docs.len(), generation.as_secs_f64());
+    eprintln!(
+        "generated {} organisations in {:.1} s",
+        docs.len(),
+        generation.as_secs_f64()
+    );
 
     let t = Instant::now();
     let idx = OrgIndex::in_ram();
@@ -496,18 +521,24 @@ pub async fn run(args: AnnuaireArgs) -> anyhow::Result<()> {
             .max_connections(1)
             .connect(&url)
             .await?;
-        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
-        sqlx::query("PRAGMA synchronous = OFF").execute(&pool).await?;
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&pool)
+            .await?;
+        sqlx::query("PRAGMA synchronous = OFF")
+            .execute(&pool)
+            .await?;
         let d = sqlite_load(&pool, &docs).await?;
         eprintln!("SQLite FTS5 loaded in {:.1} s", d.as_secs_f64());
         sqlite_load_time = Some(d);
         for (k, row) in kinds.iter().zip(rows.iter_mut()) {
             let p = pool.clone();
-            row.2 = Some(timed(k, args.sql_queries, |q| {
-                let p = p.clone();
-                async move { sqlite_search(&p, &q, fresh_after).await }
-            })
-            .await?);
+            row.2 = Some(
+                timed(k, args.sql_queries, |q| {
+                    let p = p.clone();
+                    async move { sqlite_search(&p, &q, fresh_after).await }
+                })
+                .await?,
+            );
             eprintln!("SQLite: {}", k.name);
         }
         pool.close().await;
@@ -521,14 +552,18 @@ pub async fn run(args: AnnuaireArgs) -> anyhow::Result<()> {
             pg_load_time = Some(d);
             for (k, row) in kinds.iter().zip(rows.iter_mut()) {
                 let p = pool.clone();
-                row.3 = Some(timed(k, args.sql_queries, |q| {
-                    let p = p.clone();
-                    async move { pg_search(&p, &q, fresh_after).await }
-                })
-                .await?);
+                row.3 = Some(
+                    timed(k, args.sql_queries, |q| {
+                        let p = p.clone();
+                        async move { pg_search(&p, &q, fresh_after).await }
+                    })
+                    .await?,
+                );
                 eprintln!("PostgreSQL: {}", k.name);
             }
-            sqlx::query("DROP TABLE IF EXISTS bench_orgs").execute(&pool).await?;
+            sqlx::query("DROP TABLE IF EXISTS bench_orgs")
+                .execute(&pool)
+                .await?;
             pool.close().await;
         }
     }
@@ -585,7 +620,10 @@ pub async fn run(args: AnnuaireArgs) -> anyhow::Result<()> {
         ms(worst_p50),
         ms(worst_p99),
     );
-    println!("\nTotal bench time {:.0} s.", started.elapsed().as_secs_f64());
+    println!(
+        "\nTotal bench time {:.0} s.",
+        started.elapsed().as_secs_f64()
+    );
     let _ = Niveau::Commune;
     Ok(())
 }

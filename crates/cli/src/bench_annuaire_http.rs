@@ -33,13 +33,33 @@ pub struct AnnuaireHttpArgs {
 /// URLs, cycled through in order.
 fn paths() -> Vec<String> {
     let words = [
-        "sport", "solidarit%C3%A9", "insertion+emploi", "culture", "jardins", "association",
-        "sant%C3%A9", "jeunesse", "logement", "num%C3%A9rique", "environnement", "patrimoine",
-        "%C3%A9ducation", "mobilit%C3%A9", "alimentation", "handicap", "%C3%A9nergie", "atelier",
-        "club", "r%C3%A9seau",
+        "sport",
+        "solidarit%C3%A9",
+        "insertion+emploi",
+        "culture",
+        "jardins",
+        "association",
+        "sant%C3%A9",
+        "jeunesse",
+        "logement",
+        "num%C3%A9rique",
+        "environnement",
+        "patrimoine",
+        "%C3%A9ducation",
+        "mobilit%C3%A9",
+        "alimentation",
+        "handicap",
+        "%C3%A9nergie",
+        "atelier",
+        "club",
+        "r%C3%A9seau",
     ];
-    let deps = ["69", "13", "59", "33", "35", "44", "67", "31", "06", "42", "75", "34"];
-    let regions = ["84", "11", "75", "76", "32", "44", "52", "53", "28", "24", "27", "93", "94"];
+    let deps = [
+        "69", "13", "59", "33", "35", "44", "67", "31", "06", "42", "75", "34",
+    ];
+    let regions = [
+        "84", "11", "75", "76", "32", "44", "52", "53", "28", "24", "27", "93", "94",
+    ];
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         out.push(format!("/annuaire?q={w}"));
@@ -51,16 +71,27 @@ fn paths() -> Vec<String> {
     }
     for r in regions {
         out.push(format!("/annuaire?territoire=region%3A{r}"));
-        out.push(format!("/annuaire?territoire=region%3A{r}&profil=entreprise"));
+        out.push(format!(
+            "/annuaire?territoire=region%3A{r}&profil=entreprise"
+        ));
     }
-    for (k, p) in ["association", "entreprise", "fondation", "collectivite"].iter().enumerate() {
+    for (k, p) in ["association", "entreprise", "fondation", "collectivite"]
+        .iter()
+        .enumerate()
+    {
         for odd in 1..=17 {
             if (odd + k) % 2 == 0 {
                 out.push(format!("/annuaire?profil={p}&odd={odd}"));
             }
         }
     }
-    for n in ["competences", "financement", "benevolat", "locaux", "reseau"] {
+    for n in [
+        "competences",
+        "financement",
+        "benevolat",
+        "locaux",
+        "reseau",
+    ] {
         for d in deps {
             out.push(format!("/annuaire?offre={n}&territoire=departement%3A{d}"));
         }
@@ -170,7 +201,10 @@ pub async fn run(args: AnnuaireHttpArgs) -> anyhow::Result<()> {
         written += n;
     }
     let fill = t.elapsed();
-    eprintln!("{written} organisations written in {:.1} s", fill.as_secs_f64());
+    eprintln!(
+        "{written} organisations written in {:.1} s",
+        fill.as_secs_f64()
+    );
     drop(app);
     // A fresh start, as a server restarts: the index is built from the database.
     let t = Instant::now();
@@ -221,13 +255,19 @@ pub async fn run(args: AnnuaireHttpArgs) -> anyhow::Result<()> {
     );
     println!("| Endpoint | requests/s | p50 | p99 | errors |");
     println!("|---|---:|---:|---:|---|");
-    let cold_name = format!("`/annuaire` search page, {} distinct searches, request cache off", paths.len());
+    let cold_name = format!(
+        "`/annuaire` search page, {} distinct searches, request cache off",
+        paths.len()
+    );
     let warm_name = format!(
         "`/annuaire` search page, same mix, request cache on ({:.1} % hits)",
         100.0 * hit_ratio
     );
     for (name, w) in [
-        ("`/healthz` (does nothing: the HTTP stack's ceiling)", &baseline),
+        (
+            "`/healthz` (does nothing: the HTTP stack's ceiling)",
+            &baseline,
+        ),
         (cold_name.as_str(), &cold),
         (warm_name.as_str(), &search),
     ] {
@@ -236,7 +276,11 @@ pub async fn run(args: AnnuaireHttpArgs) -> anyhow::Result<()> {
             w.requests_per_s,
             w.p50_ms,
             w.p99_ms,
-            if w.errors.is_empty() { "none" } else { w.errors.as_str() }
+            if w.errors.is_empty() {
+                "none"
+            } else {
+                w.errors.as_str()
+            }
         );
     }
     println!(

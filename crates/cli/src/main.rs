@@ -201,8 +201,10 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         alliances_app::worker::default_worker_id(),
         std::time::Duration::from_millis(config.jobs_poll_ms.max(50)),
     );
-    let reminders =
-        app.spawn_rappels_fraicheur(config.public_url.clone(), std::time::Duration::from_secs(3600));
+    let reminders = app.spawn_rappels_fraicheur(
+        config.public_url.clone(),
+        std::time::Duration::from_secs(3600),
+    );
     let outbox = (config.mail_mode == alliances_app::config::MailMode::Folder)
         .then(|| alliances_app::mail::outbox_dir(&config));
     let router = alliances_web::build_router(

@@ -9,7 +9,7 @@ pub mod compact;
 pub(crate) mod referentiel;
 mod types;
 
-pub use codes::{CodeCommune, CodeDepartement, CodeError, CodePostal, CodeRegion, Siren};
 pub(crate) use codes::luhn_valid;
+pub use codes::{CodeCommune, CodeDepartement, CodeError, CodePostal, CodeRegion, Siren};
 pub use referentiel::{Referentiel, ReferentielError, TerritoireRef};
 pub use types::*;

@@ -951,40 +951,6 @@ pub fn format_violations(url: &str, violations: &[Value]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn listening_line() {
-        assert_eq!(
-            parse_listening_line("listening on http://127.0.0.1:4321").as_deref(),
-            Some("http://127.0.0.1:4321")
-        );
-        assert_eq!(
-            parse_listening_line(
-                "2026-01-01T00:00:00Z INFO alliances: listening on http://127.0.0.1:80/ (pid 3)"
-            )
-            .as_deref(),
-            Some("http://127.0.0.1:80")
-        );
-        assert_eq!(
-            parse_listening_line("listening on http://127.0.0.1:0"),
-            None
-        );
-        assert_eq!(parse_listening_line("starting"), None);
-    }
-
-    #[test]
-    fn folding() {
-        assert_eq!(
-            fold(" Saint-Étienne\u{a0} Métropole "),
-            "saint-etienne metropole"
-        );
-        assert_eq!(fold("Fil d’Ariane"), "fil d'ariane");
-    }
-}
-
 /// Fills the form fields `#champ-<name>` and submits the page's `form.formulaire`.
 pub async fn fill(c: &Client, fields: &[(&str, &str)]) -> Result<()> {
     for (name, value) in fields {
@@ -1020,4 +986,38 @@ pub async fn wait_for_text(c: &Client, needle: &str) -> Result<()> {
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_line() {
+        assert_eq!(
+            parse_listening_line("listening on http://127.0.0.1:4321").as_deref(),
+            Some("http://127.0.0.1:4321")
+        );
+        assert_eq!(
+            parse_listening_line(
+                "2026-01-01T00:00:00Z INFO alliances: listening on http://127.0.0.1:80/ (pid 3)"
+            )
+            .as_deref(),
+            Some("http://127.0.0.1:80")
+        );
+        assert_eq!(
+            parse_listening_line("listening on http://127.0.0.1:0"),
+            None
+        );
+        assert_eq!(parse_listening_line("starting"), None);
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(
+            fold(" Saint-Étienne\u{a0} Métropole "),
+            "saint-etienne metropole"
+        );
+        assert_eq!(fold("Fil d’Ariane"), "fil d'ariane");
+    }
 }

@@ -152,6 +152,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         .route("/api/v1/moi", get(api::compte::moi))
         .merge(api::organisations::routes())
+        .merge(pages::imports::routes())
         // Operations and assets
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))

@@ -17,7 +17,7 @@ impl Alea {
     pub fn new(seed: u64) -> Self {
         Alea(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn suivant(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -26,14 +26,14 @@ impl Alea {
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.suivant() % n as u64) as usize
     }
     pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
     /// True with probability `p` percent.
     pub fn chance(&mut self, p: u64) -> bool {
-        self.next() % 100 < p
+        self.suivant() % 100 < p
     }
 }
 
@@ -205,7 +205,7 @@ impl<'r> Generateur<'r> {
 
     fn commune(&mut self) -> u32 {
         let total = *self.cumul.last().unwrap_or(&1);
-        let x = self.alea.next() % total;
+        let x = self.alea.suivant() % total;
         let k = self.cumul.partition_point(|&c| c <= x);
         self.communes[k.min(self.communes.len() - 1)]
     }
@@ -372,7 +372,11 @@ impl<'r> Generateur<'r> {
             perimetre,
             odd_principal,
             odd_secondaires,
-            themes: vec![theme.to_string(), theme2.to_string()],
+            themes: if theme == theme2 {
+                vec![theme.to_string()]
+            } else {
+                vec![theme.to_string(), theme2.to_string()]
+            },
             description,
             site_web: None,
             contact_public: None,

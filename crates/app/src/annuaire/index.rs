@@ -136,13 +136,15 @@ pub async fn build(db: &Db, r: &Referentiel) -> Result<OrgIndex, AnnuaireError> 
 }
 
 impl App {
-    /// Re-reads the organisations with ids in `first..=last` (an import batch).
+    /// Re-reads the organisations with ids in `first..=last` (an import batch): one page read,
+    /// its offers and needs in one query, one `apply` per page.
     pub(crate) async fn reindex_organisation_range(
         &self,
         first: i64,
         last: i64,
     ) -> Result<(), crate::AppError> {
         let mut after = first - 1;
+        let territoires = self.territoires();
         while after < last {
             let page: Vec<Fiche> = store::page(&self.db, after, PAGE)
                 .await?
@@ -152,8 +154,24 @@ impl App {
             let Some(end) = page.last().map(|f| f.id) else {
                 break;
             };
-            let ids: Vec<i64> = page.iter().map(|f| f.id).collect();
-            self.reindex_organisations(&ids).await?;
+            let ressources = store::ressources_in_range(&self.db, after, end).await?;
+            let (mut upserts, mut deletes) = (Vec::with_capacity(page.len()), Vec::new());
+            let mut k = 0;
+            for f in &page {
+                let start = k;
+                while k < ressources.len() && ressources[k].organisation_id == f.id {
+                    k += 1;
+                }
+                if f.meta.fusionnee_dans.is_none() {
+                    upserts.push(doc(f, &ressources[start..k], &territoires.referentiel));
+                } else {
+                    deletes.push(f.id);
+                }
+            }
+            self.organisations
+                .apply(upserts, &deletes)
+                .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+            self.cache_recherche.invalider();
             after = end;
         }
         Ok(())

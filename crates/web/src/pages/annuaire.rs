@@ -172,7 +172,9 @@ pub async fn recherche(
         .number("page", 1, 1, 500)
         .map_err(|_| PageError::BadRequest)?;
     let offset = (page_no - 1) * PAR_PAGE;
-    let res = state.app.rechercher_organisations(&recherche.requete(offset, PAR_PAGE, now()))
+    let res = state
+        .app
+        .rechercher_organisations(&recherche.requete(offset, PAR_PAGE, now()))
         .map_err(|e| {
             tracing::error!(error = %e, "organisation search failed");
             PageError::Internal
@@ -715,6 +717,7 @@ fn libelle_champ(nom: &str, tr: &Tr) -> String {
     tr.t(&format!("champ-org-{nom}"))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form_org(
     state: &AppState,
     visitor: &Visitor,
@@ -949,10 +952,9 @@ fn form_org(
     Ok(res)
 }
 
-fn connecte(visitor: &Visitor) -> Result<&alliances_app::comptes::CurrentUser, Response> {
-    visitor
-        .user()
-        .ok_or_else(|| Redirect::to("/compte/connexion").into_response())
+/// The signed-in user, or None (the caller redirects to the log-in page).
+fn connecte(visitor: &Visitor) -> Option<&alliances_app::comptes::CurrentUser> {
+    visitor.user()
 }
 
 /// `GET /organisations/nouvelle`.
@@ -960,9 +962,8 @@ pub async fn nouvelle(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, PageError> {
-    let user = match connecte(&visitor) {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
+    let Some(user) = connecte(&visitor) else {
+        return Ok(Redirect::to("/compte/connexion").into_response());
     };
     if !alliances_app::politique::can(
         Some(user),

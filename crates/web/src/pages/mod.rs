@@ -1,13 +1,13 @@
 //! HTML pages: parse the request, call the app, render an askama template.
 
 pub mod accueil;
-pub mod annuaire;
 pub mod admin;
+pub mod annuaire;
 pub mod api_doc;
 pub mod compte;
 pub mod erreurs;
-pub mod membres;
 pub mod imports;
+pub mod membres;
 pub mod moderation;
 pub mod territoires;
 

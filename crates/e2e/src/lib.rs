@@ -988,6 +988,45 @@ pub async fn wait_for_text(c: &Client, needle: &str) -> Result<()> {
     .await
 }
 
+/// First setup as a data steward does it: `alliances admin create-user` makes an admin account
+/// and prints a link; the browser sets the password through it, then logs in.
+pub async fn admin_logged_in(c: &Client, email: &str, name: &str, password: &str) -> Result<()> {
+    let out = std::process::Command::new(server_binary())
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--data-dir",
+        ])
+        .arg(harness().server.data_dir())
+        .env("ALLIANCES_LOG", "warn")
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "admin create-user: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let link = stdout
+        .split_whitespace()
+        .find(|w| w.contains("/compte/reinitialisation/"))
+        .context("a link in the output")?;
+    let path = format!(
+        "/compte/reinitialisation/{}",
+        link.rsplit('/').next().unwrap_or("")
+    );
+    goto(c, &path).await?;
+    fill(c, &[("mot_de_passe", password)]).await?;
+    wait_for_text(c, "Votre mot de passe est changé").await?;
+    goto(c, "/compte/connexion").await?;
+    fill(c, &[("email", email), ("mot_de_passe", password)]).await?;
+    wait_for_path(c, "/compte").await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

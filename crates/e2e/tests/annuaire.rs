@@ -3,58 +3,16 @@
 //! a territory page listing it — axe-core on each.
 
 use alliances_e2e::{
-    axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path, wait_for_text,
-    with_browser,
+    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
 const PASSWORD: &str = "les alliances du bien commun";
 
-/// An admin account made by the CLI, its password set through the link, logged in.
-async fn admin(c: &alliances_e2e::Client, email: &str) -> Result<()> {
-    let out = std::process::Command::new(alliances_e2e::server_binary())
-        .args([
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            "Modération",
-            "--data-dir",
-        ])
-        .arg(harness().server.data_dir())
-        .env("ALLIANCES_LOG", "warn")
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let link = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/compte/reinitialisation/"))
-        .context("a link in the output")?;
-    goto(
-        c,
-        &format!(
-            "/compte/reinitialisation/{}",
-            link.rsplit('/').next().unwrap_or("")
-        ),
-    )
-    .await?;
-    fill(c, &[("mot_de_passe", PASSWORD)]).await?;
-    wait_for_text(c, "Votre mot de passe est changé").await?;
-    goto(c, "/compte/connexion").await?;
-    fill(c, &[("email", email), ("mot_de_passe", PASSWORD)]).await?;
-    wait_for_path(c, "/compte").await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn create_search_and_moderate_organisations() -> Result<()> {
     with_browser("annuaire", |c| async move {
-        admin(&c, "annuaire-admin@asso.example").await?;
+        admin_logged_in(&c, "annuaire-admin@asso.example", "Modération", PASSWORD).await?;
         goto(&c, "/organisations/nouvelle").await?;
         axe_check(&c).await.context("creation form")?;
         // Errors: summary focused, fields marked.

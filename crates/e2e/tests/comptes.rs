@@ -2,8 +2,8 @@
 //! log in → log out, and the password reset; axe-core on every account page.
 
 use alliances_e2e::{
-    axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path, wait_for_text,
-    with_browser,
+    admin_logged_in, axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path,
+    wait_for_text, with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
@@ -142,48 +142,15 @@ async fn password_reset() -> Result<()> {
 
 #[tokio::test]
 async fn admin_pages_account_extras_and_privacy_are_accessible() -> Result<()> {
-    // First setup as a data steward does it: the CLI creates the admin and prints a link.
-    let out = std::process::Command::new(alliances_e2e::server_binary())
-        .args([
-            "admin",
-            "create-user",
-            "--email",
-            "admin@asso.example",
-            "--name",
-            "Admin Démo",
-            "--data-dir",
-        ])
-        .arg(harness().server.data_dir())
-        .env("ALLIANCES_LOG", "warn")
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "admin create-user: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let link = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/compte/reinitialisation/"))
-        .context("a link in the output")?;
-    let path = format!(
-        "/compte/reinitialisation/{}",
-        link.rsplit('/').next().unwrap_or("")
-    );
     with_browser("comptes_admin", |c| async move {
-        goto(&c, &path).await?;
-        fill(&c, &[("mot_de_passe", "le tableau de bord des alliances")]).await?;
-        wait_for_text(&c, "Votre mot de passe est changé").await?;
-        goto(&c, "/compte/connexion").await?;
-        fill(
+        // First setup as a data steward does it: the CLI creates the admin and prints a link.
+        admin_logged_in(
             &c,
-            &[
-                ("email", "admin@asso.example"),
-                ("mot_de_passe", "le tableau de bord des alliances"),
-            ],
+            "admin@asso.example",
+            "Admin Démo",
+            "le tableau de bord des alliances",
         )
         .await?;
-        wait_for_path(&c, "/compte").await?;
         // The account page with its token form, then a token created.
         axe_check(&c).await.context("account page with tokens")?;
         find(&c, "#champ-jeton-nom")
@@ -204,6 +171,8 @@ async fn admin_pages_account_extras_and_privacy_are_accessible() -> Result<()> {
             "/admin/journal",
             "/admin/catalyseurs",
             "/admin/courriels",
+            "/admin/imports",
+            "/admin/moderation",
             "/compte/suppression",
             "/confidentialite",
         ] {

@@ -7,8 +7,7 @@
 //! `import_rows_round_trip` reads the rows written here back through `organisations::get`.
 
 use crate::db::{Backend, StoreError};
-use alliances_domain::annuaire::doublons::nom_normalise;
-use alliances_domain::annuaire::{Lieu, Organisation};
+use alliances_domain::annuaire::Organisation;
 use sqlx::{AnyConnection, Row};
 
 /// Rows per multi-row `INSERT` (33 values each). SQLite's driver resolves every `$n`
@@ -116,53 +115,10 @@ const INSERT_COUNT: usize = 33;
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-fn join_u8(v: &[u8]) -> String {
-    v.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
-}
-
-/// Binds the 25 content columns, in the order of `INSERT_COLUMNS`.
-fn bind_contenu<'q>(q: Query<'q>, o: &Organisation) -> Query<'q> {
-    q.bind(o.nom.clone())
-        .bind(nom_normalise(&o.nom))
-        .bind(o.sigle.clone())
-        .bind(o.profil.slug())
-        .bind(o.sous_type.map(|s| s.slug()))
-        .bind(o.taille.map(|s| s.slug()))
-        .bind(o.siren.as_ref().map(|s| s.as_str().to_string()))
-        .bind(o.siret.as_ref().map(|s| s.as_str().to_string()))
-        .bind(o.rna.as_ref().map(|s| s.as_str().to_string()))
-        .bind(o.commune.as_ref().map(|s| s.as_str().to_string()))
-        .bind(
-            o.commune
-                .as_ref()
-                .map(|s| s.departement_prefix().to_string()),
-        )
-        .bind(i64::from(o.national))
-        .bind(
-            o.perimetre
-                .iter()
-                .map(Lieu::cle)
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
-        .bind(o.odd_principal.map(i64::from))
-        .bind(join_u8(&o.odd_secondaires))
-        .bind(serde_json::to_string(&o.themes).unwrap_or_else(|_| "[]".into()))
-        .bind(o.description.clone())
-        .bind(o.site_web.clone())
-        .bind(o.contact_public.clone())
-        .bind(o.contacts_prives.clone())
-        .bind(
-            o.partenariats
-                .iter()
-                .map(|p| p.slug())
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .bind(i64::from(o.catalyseur))
-        .bind(o.etat.slug())
-        .bind(o.date_creation.clone())
-        .bind(o.date_fin.clone())
+/// Binds the 25 content columns, in the order of `INSERT_COLUMNS` (the encoding of
+/// [`crate::organisations`], shared).
+fn bind_contenu<'q>(q: Query<'q>, o: &'q Organisation) -> Query<'q> {
+    crate::organisations::bind_org(q, o)
 }
 
 /// Inserts organisations with multi-row statements ([`rows_per_insert`] rows each); returns
@@ -356,6 +312,7 @@ pub async fn voisins(
 mod tests {
     use super::*;
     use crate::organisations;
+    use alliances_domain::annuaire::Lieu;
     use alliances_domain::annuaire::{Etat, Profil, Rna, Siret, SousType, Taille, TypePartenariat};
     use alliances_domain::territoires::{CodeCommune, Niveau, Siren};
 

@@ -44,7 +44,7 @@ pub struct FicheRessource {
     pub modifie_le: i64,
 }
 
-fn join_u8(v: &[u8]) -> String {
+pub(crate) fn join_u8(v: &[u8]) -> String {
     v.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
@@ -149,12 +149,12 @@ fn fiche_from(r: &AnyRow) -> Result<Fiche, StoreError> {
 }
 
 /// The columns written from an organisation, in the order of [`WRITE_COLUMNS`].
-const WRITE_COLUMNS: &str = "nom, nom_normalise, sigle, profil, sous_type, taille, siren, siret, rna, commune, \
+pub(crate) const WRITE_COLUMNS: &str = "nom, nom_normalise, sigle, profil, sous_type, taille, siren, siret, rna, commune, \
     departement, national, perimetre, odd_principal, odd_secondaires, themes, description, site_web, contact_public, \
     contacts_prives, partenariats, catalyseur, etat, date_creation, date_fin";
-const WRITE_COUNT: usize = 25;
+pub(crate) const WRITE_COUNT: usize = 25;
 
-fn bind_org<'q>(
+pub(crate) fn bind_org<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     o: &Organisation,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {

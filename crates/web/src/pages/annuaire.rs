@@ -83,12 +83,7 @@ fn layout(
 }
 
 fn map_err(e: AnnuaireError) -> PageError {
-    match e {
-        AnnuaireError::Interdit => PageError::Forbidden,
-        AnnuaireError::Introuvable => PageError::NotFound,
-        AnnuaireError::App(e) => e.into(),
-        _ => PageError::BadRequest,
-    }
+    e.into()
 }
 
 // ------------------------------------------------------------------------------------ search

@@ -169,3 +169,16 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Bo
     tracing::error!("handler panicked");
     PageError::Internal.into_response()
 }
+
+impl From<alliances_app::annuaire::AnnuaireError> for PageError {
+    /// A refused right is 403, an unknown record 404, anything the visitor sent wrong 400.
+    fn from(e: alliances_app::annuaire::AnnuaireError) -> Self {
+        use alliances_app::annuaire::AnnuaireError as E;
+        match e {
+            E::Interdit => PageError::Forbidden,
+            E::Introuvable => PageError::NotFound,
+            E::App(e) => e.into(),
+            _ => PageError::BadRequest,
+        }
+    }
+}

@@ -18,12 +18,7 @@ use std::collections::HashMap;
 type Champs = HashMap<String, String>;
 
 fn map_err(e: AnnuaireError) -> PageError {
-    match e {
-        AnnuaireError::Interdit => PageError::Forbidden,
-        AnnuaireError::Introuvable => PageError::NotFound,
-        AnnuaireError::App(e) => e.into(),
-        _ => PageError::BadRequest,
-    }
+    e.into()
 }
 
 fn check(headers: &HeaderMap, visitor: &Visitor, f: &Champs) -> Result<(), PageError> {

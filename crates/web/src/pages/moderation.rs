@@ -35,12 +35,7 @@ impl ModerationPage {
 }
 
 fn map_err(e: AnnuaireError) -> PageError {
-    match e {
-        AnnuaireError::Interdit => PageError::Forbidden,
-        AnnuaireError::Introuvable => PageError::NotFound,
-        AnnuaireError::App(e) => e.into(),
-        _ => PageError::BadRequest,
-    }
+    e.into()
 }
 
 pub async fn moderation(

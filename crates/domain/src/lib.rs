@@ -3,8 +3,14 @@
 //! Modules are named after the users' domain words: `territoires` (the official French territorial
 //! hierarchy), `texte` (folding of names for search), `odd` (the UN Sustainable Development Goals).
 
+#[macro_use]
+mod nomenclature;
+
 pub mod annuaire;
+pub mod ingenieries;
+pub mod kits;
 pub mod comptes;
 pub mod odd;
+pub mod ressources;
 pub mod territoires;
 pub mod texte;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod donnees;
 pub mod geo;
 pub mod jetons;
+pub mod kits;
 pub mod limites;
 pub mod mail;
 pub mod moderation;
@@ -33,6 +34,8 @@ pub enum AppError {
     Geo(#[from] geo::GeoError),
     #[error(transparent)]
     Referentiel(#[from] alliances_domain::territoires::ReferentielError),
+    #[error("kits invalides :\n{0}")]
+    Kits(String),
     #[error("erreur interne : {0}")]
     Internal(String),
 }
@@ -62,6 +65,8 @@ pub struct App {
     refresh_lock: tokio::sync::Mutex<()>,
     /// Answers of recent searches, dropped whenever the index changes.
     pub cache_recherche: annuaire::recherche::CacheRecherche,
+    /// Every version of every kit served (checked as a whole at start).
+    kits: ArcSwap<kits::Catalogue>,
 }
 
 impl App {
@@ -76,6 +81,8 @@ impl App {
                 tracing::info!("referential loaded from the shipped copy (data/territoires)");
             }
         }
+        // A broken kit stops the start: never serve half of one.
+        let kits = kits::Catalogue::embarques().map_err(|e| AppError::Kits(e.to_string()))?;
         let seq = changes::last_seq(&db).await?;
         let territoires = Territoires::load(&db).await?;
         let organisations = annuaire::index::build(&db, &territoires.referentiel)
@@ -90,6 +97,7 @@ impl App {
             organisations,
             refresh_lock: tokio::sync::Mutex::new(()),
             cache_recherche: Default::default(),
+            kits: ArcSwap::from_pointee(kits),
         }))
     }
 

@@ -6,6 +6,7 @@ mod bench;
 mod bench_annuaire;
 mod bench_annuaire_http;
 mod bench_annuaire_io;
+mod kit;
 
 use alliances_app::config::{Config, LogFormat};
 use alliances_app::{geo, App};
@@ -80,6 +81,11 @@ enum Command {
         command: ExportCommand,
     },
     // --- end annuaire ---
+    /// Kit definitions: `alliances kit check FILE|DIR`.
+    Kit {
+        #[command(subcommand)]
+        command: kit::KitCommand,
+    },
     /// Benchmarks (results go to BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -327,6 +333,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { command } => import_command(command).await,
         Command::Export { command } => export_command(command).await,
+        Command::Kit { command } => kit::run(command),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -12,6 +12,7 @@ pub mod import_rows;
 pub mod imports;
 pub mod invitations;
 pub mod jobs;
+pub mod kits;
 pub mod memberships;
 pub mod moderation;
 pub mod organisations;

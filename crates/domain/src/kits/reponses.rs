@@ -286,3 +286,65 @@ fn tronque(s: &str) -> String {
         s.to_string()
     }
 }
+
+impl Kit {
+    /// Reads the answers of one section's form: `(question id, raw values)` pairs. A question of
+    /// another section or unknown to the kit is refused (a tampered form). Returns the answers
+    /// to set, one per question of the section (None: cleared), or every error.
+    pub fn lire_section(
+        &self,
+        section: usize,
+        champs: &[(String, Vec<String>)],
+    ) -> Result<Vec<(usize, Option<Reponse>)>, Vec<ErreurReponse>> {
+        let plage = self.sections[section].questions.clone();
+        let mut erreurs = Vec::new();
+        for (id, _) in champs {
+            match self.question(id) {
+                Some(q) if plage.contains(&q) => {}
+                Some(_) => erreurs.push(ErreurReponse {
+                    question: tronque(id),
+                    message: format!("cette question n'est pas dans la section « {} »", self.sections[section].titre),
+                }),
+                None => erreurs.push(ErreurReponse {
+                    question: tronque(id),
+                    message: format!("question inconnue dans le kit {} v{}", self.id, self.version),
+                }),
+            }
+        }
+        let mut out = Vec::with_capacity(plage.len());
+        for q in plage {
+            let id = &self.questions[q].id;
+            let valeurs: Vec<&str> = champs
+                .iter()
+                .filter(|(c, _)| c == id)
+                .flat_map(|(_, v)| v.iter().map(String::as_str))
+                .collect();
+            match self.lire_reponse(q, &valeurs) {
+                Ok(r) => out.push((q, r)),
+                Err(message) => erreurs.push(ErreurReponse {
+                    question: id.clone(),
+                    message,
+                }),
+            }
+        }
+        if erreurs.is_empty() {
+            Ok(out)
+        } else {
+            Err(erreurs)
+        }
+    }
+
+    /// The questions of a section that must be answered and are not (only those shown).
+    pub fn manquantes(&self, section: usize, reponses: &Reponses) -> Vec<ErreurReponse> {
+        let vis = self.visibles(reponses);
+        self.sections[section]
+            .questions
+            .clone()
+            .filter(|&q| self.questions[q].obligatoire && vis[q] && reponses.get(q).is_none())
+            .map(|q| ErreurReponse {
+                question: self.questions[q].id.clone(),
+                message: "une réponse est demandée".into(),
+            })
+            .collect()
+    }
+}

@@ -114,3 +114,51 @@
     for (var i = 0; i < fields.length; i++) enhance(fields[i]);
   });
 })();
+
+// Kits: questions conditioned on an answer of the same page are shown and hidden as one answers
+// (without this script they are all shown, with their condition spelled out); stored
+// passations are saved in the background after each change.
+(function () {
+  "use strict";
+  var form = document.querySelector(".formulaire-kit");
+  if (!form) return;
+
+  function valeurs(source) {
+    var out = [];
+    form.querySelectorAll("[name='q-" + source + "']").forEach(function (el) {
+      if ((el.type === "radio" || el.type === "checkbox") ? el.checked : el.value) out.push(el.value);
+    });
+    return out;
+  }
+
+  function appliquer() {
+    form.querySelectorAll("[data-condition-source]").forEach(function (bloc) {
+      var attendues = bloc.getAttribute("data-condition-valeurs").split(" ");
+      var source = document.getElementById("bloc-" + bloc.getAttribute("data-condition-source"));
+      var visible = (!source || !source.hidden) &&
+        valeurs(bloc.getAttribute("data-condition-source")).some(function (v) { return attendues.indexOf(v) >= 0; });
+      bloc.hidden = !visible;
+      var cond = bloc.querySelector(".condition-kit");
+      if (cond) cond.hidden = true;
+    });
+  }
+  appliquer();
+
+  var timer = null;
+  var statut = document.getElementById("etat-sauvegarde");
+  function enregistrer() {
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", "enregistrer");
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+      .then(function (r) {
+        if (statut) statut.textContent = r.status === 204 ? (document.documentElement.lang === "en" ? "Saved." : "Enregistré.") : (document.documentElement.lang === "en" ? "Not saved: check your answers." : "Non enregistré : vérifiez vos réponses.");
+      })
+      .catch(function () { /* the next page's submit saves anyway */ });
+  }
+  form.addEventListener("change", function () {
+    appliquer();
+    if (!form.hasAttribute("data-autosave")) return;
+    clearTimeout(timer);
+    timer = setTimeout(enregistrer, 600);
+  });
+})();

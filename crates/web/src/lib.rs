@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod carte;
 pub mod i18n;
+pub mod kits_view;
 pub mod layout;
 pub mod pages;
 pub mod params;

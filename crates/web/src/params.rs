@@ -19,7 +19,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
     }
 }
 
-fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+pub fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())

@@ -16,6 +16,25 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api", get(pages::api_doc::api_doc))
         .route("/annuaire", get(pages::annuaire::recherche))
+        .route("/kits", get(pages::kits::liste))
+        .route("/kits/resultats/{cle}", get(pages::kits::resultat))
+        .route("/kits/groupes/{cle}", get(pages::kits::groupe))
+        .route(
+            "/kits/groupes/rejoindre/{jeton}",
+            get(pages::kits::rejoindre).post(pages::kits::rejoindre_suite),
+        )
+        .route("/kits/{id}", get(pages::kits::kit))
+        .route("/kits/{id}/passations", post(pages::kits::commencer))
+        .route("/kits/{id}/groupes", post(pages::kits::creer_groupe))
+        .route(
+            "/kits/{id}/passation/anonyme",
+            get(pages::kits::anonyme).post(pages::kits::anonyme_suite),
+        )
+        .route(
+            "/kits/{id}/passation/{cle}",
+            get(pages::kits::passation).post(pages::kits::passation_suite),
+        )
+        .route("/compte/resultats", get(pages::kits::mes_resultats))
         .route(
             "/organisations/nouvelle",
             get(pages::annuaire::nouvelle).post(pages::annuaire::nouvelle_post),
@@ -151,6 +170,11 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         .route("/api/v1/moi", get(api::compte::moi))
+        .route("/api/v1/kits", get(api::kits::liste))
+        .route("/api/v1/kits/resultats", get(api::kits::mes_resultats))
+        .route("/api/v1/kits/resultats/{cle}", get(api::kits::resultat))
+        .route("/api/v1/kits/{id}", get(api::kits::definition))
+        .route("/api/v1/kits/{id}/score", post(api::kits::score))
         .merge(api::organisations::routes())
         .merge(pages::imports::routes())
         // Operations and assets

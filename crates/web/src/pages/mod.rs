@@ -7,6 +7,7 @@ pub mod api_doc;
 pub mod compte;
 pub mod erreurs;
 pub mod imports;
+pub mod kits;
 pub mod membres;
 pub mod moderation;
 pub mod territoires;

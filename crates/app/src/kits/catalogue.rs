@@ -125,12 +125,20 @@ impl Catalogue {
     }
 }
 
+/// The kit files built into the binary: `(relative path, text)`.
+pub fn fichiers_embarques() -> &'static [(&'static str, &'static str)] {
+    KITS_EMBARQUES
+}
+
 /// Reads the `.toml` files of a folder of kits (`<id>/v<n>.toml`), or of a single file, as
 /// `(relative path, text)`.
 pub fn fichiers_du_dossier(chemin: &Path) -> Result<Vec<(String, String)>, String> {
     let lire = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     if chemin.is_file() {
-        let relatif = match (chemin.parent().and_then(|p| p.file_name()), chemin.file_name()) {
+        let relatif = match (
+            chemin.parent().and_then(|p| p.file_name()),
+            chemin.file_name(),
+        ) {
             (Some(d), Some(f)) => format!("{}/{}", d.to_string_lossy(), f.to_string_lossy()),
             _ => chemin.display().to_string(),
         };
@@ -139,7 +147,8 @@ pub fn fichiers_du_dossier(chemin: &Path) -> Result<Vec<(String, String)>, Strin
     let mut out = Vec::new();
     let dossiers = std::fs::read_dir(chemin).map_err(|e| format!("{}: {e}", chemin.display()))?;
     for d in dossiers.flatten().filter(|d| d.path().is_dir()) {
-        let entrees = std::fs::read_dir(d.path()).map_err(|e| format!("{}: {e}", d.path().display()))?;
+        let entrees =
+            std::fs::read_dir(d.path()).map_err(|e| format!("{}: {e}", d.path().display()))?;
         for f in entrees.flatten() {
             if f.path().extension().is_some_and(|e| e == "toml") {
                 let relatif = format!(

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
 
 pub mod compte;
+pub mod kits;
 pub mod organisations;
 pub mod territoires;
 
@@ -37,6 +38,11 @@ use utoipa::OpenApi;
         organisations::ressource_creer,
         organisations::ressource_modifier,
         organisations::ressource_supprimer,
+        kits::liste,
+        kits::definition,
+        kits::score,
+        kits::mes_resultats,
+        kits::resultat,
     ),
     components(schemas(
         Problem,
@@ -52,10 +58,30 @@ use utoipa::OpenApi;
         organisations::FacettesOrganisations,
         organisations::FacetteFraicheur,
         organisations::Suggestion,
+        kits::KitResume,
+        kits::KitDefinition,
+        kits::DimensionKit,
+        kits::NiveauKit,
+        kits::SectionKit,
+        kits::QuestionKit,
+        kits::OptionKit,
+        kits::ConditionKit,
+        kits::RecommandationKit,
+        kits::LienKit,
+        kits::ReponsesKit,
+        kits::ResultatKit,
+        kits::ScoreDimension,
+        kits::NiveauAtteint,
+        kits::Recommandation,
+        kits::PassationResume,
+        kits::SujetPassation,
+        kits::ResultatPassation,
+        kits::ComparaisonPairs,
     )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
         (name = "organisations", description = "L'annuaire des organisations : recherche à facettes, fiches, offres et besoins ; écriture avec un jeton « lecture et écriture »"),
+        (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

@@ -149,7 +149,8 @@
   function enregistrer() {
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "enregistrer");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+    // form.action would be the buttons named "action": read the attribute.
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "Content-Type": "application/x-www-form-urlencoded" } })
       .then(function (r) {
         if (statut) statut.textContent = r.status === 204 ? (document.documentElement.lang === "en" ? "Saved." : "Enregistré.") : (document.documentElement.lang === "en" ? "Not saved: check your answers." : "Non enregistré : vérifiez vos réponses.");
       })

@@ -30,7 +30,12 @@ fn main() {
     fichiers.sort();
     let mut code = String::from("pub(crate) const KITS_EMBARQUES: &[(&str, &str)] = &[\n");
     for (relatif, chemin) in &fichiers {
-        writeln!(code, "    ({relatif:?}, include_str!({:?})),", chemin.display().to_string()).unwrap();
+        writeln!(
+            code,
+            "    ({relatif:?}, include_str!({:?})),",
+            chemin.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("kits_embarques.rs");

@@ -46,6 +46,10 @@ pub enum BenchCommand {
     /// Annuaire search page over HTTP (issue #4): requests/s and latency under wrk at N
     /// organisations, beside an empty handler on the same server. Needs `wrk`.
     AnnuaireHttp(crate::bench_annuaire_http::AnnuaireHttpArgs),
+    /// Kits (issue #5): scoring one submission (in process, through JSON, and beside a scorer
+    /// that reads the definition per submission), and the results page's server time through
+    /// the router. Meaningful in a release build only.
+    Kits(crate::bench_kits::KitsArgs),
 }
 
 #[derive(Args)]
@@ -102,6 +106,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::AnnuaireIo(args) => crate::bench_annuaire_io::run(args).await,
         BenchCommand::Annuaire(args) => crate::bench_annuaire::run(args).await,
         BenchCommand::AnnuaireHttp(args) => crate::bench_annuaire_http::run(args).await,
+        BenchCommand::Kits(args) => crate::bench_kits::run(args).await,
     }
 }
 

@@ -6,6 +6,7 @@ mod bench;
 mod bench_annuaire;
 mod bench_annuaire_http;
 mod bench_annuaire_io;
+mod bench_kits;
 mod kit;
 
 use alliances_app::config::{Config, LogFormat};

@@ -7,9 +7,9 @@
 mod nomenclature;
 
 pub mod annuaire;
+pub mod comptes;
 pub mod ingenieries;
 pub mod kits;
-pub mod comptes;
 pub mod odd;
 pub mod ressources;
 pub mod territoires;

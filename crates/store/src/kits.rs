@@ -142,11 +142,19 @@ pub async fn terminer(
 }
 
 /// A user's passations, most recently updated first.
-pub async fn de_l_utilisateur(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Passation>, StoreError> {
+pub async fn de_l_utilisateur(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<Passation>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM kit_passations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2"
     );
-    let rows = sqlx::query(&sql).bind(user_id).bind(limit).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -245,7 +253,10 @@ pub async fn insert_groupe(conn: &mut AnyConnection, g: &Groupe) -> Result<i64, 
 
 pub async fn groupe_par_cle(db: &Db, cle: &str) -> Result<Option<Groupe>, StoreError> {
     let sql = format!("SELECT {GROUPE_COLUMNS} FROM kit_groupes WHERE cle = $1");
-    let row = sqlx::query(&sql).bind(cle).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(&sql)
+        .bind(cle)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(row.as_ref().map(groupe_from_row).transpose()?)
 }
 
@@ -254,7 +265,10 @@ pub async fn groupe_par_jeton(
     jeton_hash: &str,
 ) -> Result<Option<Groupe>, StoreError> {
     let sql = format!("SELECT {GROUPE_COLUMNS} FROM kit_groupes WHERE jeton_hash = $1");
-    let row = sqlx::query(&sql).bind(jeton_hash).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(jeton_hash)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.as_ref().map(groupe_from_row).transpose()?)
 }
 
@@ -267,7 +281,10 @@ pub async fn groupe_par_id(db: &Db, id: i64) -> Result<Option<Groupe>, StoreErro
 /// The passations of a group, in the order partners joined.
 pub async fn du_groupe(db: &Db, groupe_id: i64) -> Result<Vec<Passation>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM kit_passations WHERE groupe_id = $1 ORDER BY id");
-    let rows = sqlx::query(&sql).bind(groupe_id).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(groupe_id)
+        .fetch_all(db.pool())
+        .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -278,6 +295,10 @@ pub async fn dans_le_groupe(
     user_id: i64,
 ) -> Result<Option<Passation>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM kit_passations WHERE groupe_id = $1 AND user_id = $2");
-    let row = sqlx::query(&sql).bind(groupe_id).bind(user_id).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(groupe_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }

@@ -165,7 +165,12 @@ impl App {
     }
 
     /// Catalyseur of the territory or of one of its ancestors.
-    async fn est_catalyseur(&self, user: &CurrentUser, niveau: Niveau, code: &str) -> Result<bool, KitError> {
+    async fn est_catalyseur(
+        &self,
+        user: &CurrentUser,
+        niveau: Niveau,
+        code: &str,
+    ) -> Result<bool, KitError> {
         let territoires = self.territoires();
         let r = &territoires.referentiel;
         let Some(t) = r.find(niveau, code) else {
@@ -180,7 +185,10 @@ impl App {
         Ok(territorial_roles::of_user(&self.db, user.id)
             .await?
             .iter()
-            .any(|role| role.role == crate::catalyseurs::CATALYSEUR && couverts.contains(&(role.niveau.clone(), role.code.clone()))))
+            .any(|role| {
+                role.role == crate::catalyseurs::CATALYSEUR
+                    && couverts.contains(&(role.niveau.clone(), role.code.clone()))
+            }))
     }
 
     async fn nom_du_sujet(&self, sujet: &Sujet) -> Result<String, KitError> {
@@ -208,7 +216,12 @@ impl App {
     }
 
     /// Whether `user` may take `kit` on behalf of `sujet`.
-    async fn verifier_sujet(&self, user: &CurrentUser, kit: &Kit, sujet: &Sujet) -> Result<(), KitError> {
+    async fn verifier_sujet(
+        &self,
+        user: &CurrentUser,
+        kit: &Kit,
+        sujet: &Sujet,
+    ) -> Result<(), KitError> {
         match sujet {
             Sujet::Personnel => Ok(()),
             Sujet::Organisation(id) => {
@@ -223,7 +236,8 @@ impl App {
                     Ok(())
                 } else {
                     Err(KitError::Refus(
-                        "seuls les membres d'une organisation peuvent passer un kit en son nom".into(),
+                        "seuls les membres d'une organisation peuvent passer un kit en son nom"
+                            .into(),
                     ))
                 }
             }
@@ -235,7 +249,10 @@ impl App {
                     )));
                 }
                 if self.territoires().referentiel.find(*n, c).is_none() {
-                    return Err(KitError::Refus(format!("territoire {}:{c} inconnu", n.slug())));
+                    return Err(KitError::Refus(format!(
+                        "territoire {}:{c} inconnu",
+                        n.slug()
+                    )));
                 }
                 if self.est_catalyseur(user, *n, c).await? {
                     Ok(())
@@ -257,9 +274,15 @@ impl App {
         kit_id: &str,
         sujet: Sujet,
     ) -> Result<String, KitError> {
-        let kit = self.kits().dernier(kit_id).cloned().ok_or(KitError::KitInconnu)?;
+        let kit = self
+            .kits()
+            .dernier(kit_id)
+            .cloned()
+            .ok_or(KitError::KitInconnu)?;
         if matches!(sujet, Sujet::Groupe(_)) {
-            return Err(KitError::Refus("on rejoint un groupe par son lien d'invitation".into()));
+            return Err(KitError::Refus(
+                "on rejoint un groupe par son lien d'invitation".into(),
+            ));
         }
         self.verifier_sujet(user, &kit, &sujet).await?;
         self.inserer_passation(user, &kit, &sujet, None).await
@@ -303,7 +326,10 @@ impl App {
         let kit = self.kit_de(&passation)?;
         let json: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&passation.reponses).map_err(|e| {
-                AppError::Internal(format!("réponses de la passation {} illisibles : {e}", passation.cle))
+                AppError::Internal(format!(
+                    "réponses de la passation {} illisibles : {e}",
+                    passation.cle
+                ))
             })?;
         let reponses = kit.lire_reponses_json(&json).map_err(|e| {
             AppError::Internal(format!(
@@ -311,10 +337,14 @@ impl App {
                 passation.cle,
                 kit.id,
                 kit.version,
-                e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                e.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ))
         })?;
-        let sujet = Sujet::depuis(&passation.sujet_type, &passation.sujet_code).unwrap_or(Sujet::Personnel);
+        let sujet =
+            Sujet::depuis(&passation.sujet_type, &passation.sujet_code).unwrap_or(Sujet::Personnel);
         Ok(PassationVue {
             passation,
             kit,
@@ -340,7 +370,10 @@ impl App {
 
     async fn dans_le_groupe(&self, user: &CurrentUser, groupe: i64) -> Result<bool, KitError> {
         let mut conn = self.db.pool().acquire().await?;
-        if store::dans_le_groupe(&mut conn, groupe, user.id).await?.is_some() {
+        if store::dans_le_groupe(&mut conn, groupe, user.id)
+            .await?
+            .is_some()
+        {
             return Ok(true);
         }
         Ok(store::groupe_par_id(&self.db, groupe)
@@ -351,7 +384,9 @@ impl App {
     /// A passation its author is taking (or has completed).
     pub async fn passation(&self, user: &CurrentUser, cle: &str) -> Result<PassationVue, KitError> {
         let mut conn = self.db.pool().acquire().await?;
-        let p = store::par_cle(&mut conn, cle).await?.ok_or(KitError::Introuvable)?;
+        let p = store::par_cle(&mut conn, cle)
+            .await?
+            .ok_or(KitError::Introuvable)?;
         drop(conn);
         if p.user_id != user.id {
             // Others read results, never someone's form.
@@ -377,7 +412,9 @@ impl App {
         section_courante: usize,
     ) -> Result<PassationVue, KitError> {
         let mut tx = self.db.begin_write().await?;
-        let p = store::par_cle(&mut tx, cle).await?.ok_or(KitError::Introuvable)?;
+        let p = store::par_cle(&mut tx, cle)
+            .await?
+            .ok_or(KitError::Introuvable)?;
         if p.user_id != user.id {
             return Err(KitError::Introuvable);
         }
@@ -387,15 +424,27 @@ impl App {
         let mut vue = self.vue(p, String::new())?;
         let kit = Arc::clone(&vue.kit);
         if section >= kit.sections.len() {
-            return Err(KitError::Refus(format!("section {section} inconnue dans ce kit")));
+            return Err(KitError::Refus(format!(
+                "section {section} inconnue dans ce kit"
+            )));
         }
-        let lues = kit.lire_section(section, champs).map_err(KitError::Reponses)?;
+        let lues = kit
+            .lire_section(section, champs)
+            .map_err(KitError::Reponses)?;
         for (q, r) in lues {
             vue.reponses.0[q] = r;
         }
         let json = serde_json::Value::Object(kit.reponses_json(&vue.reponses)).to_string();
         let courante = section_courante.min(kit.sections.len());
-        store::enregistrer(&mut tx, vue.passation.id, vue.passation.version, &json, courante as i64, now()).await?;
+        store::enregistrer(
+            &mut tx,
+            vue.passation.id,
+            vue.passation.version,
+            &json,
+            courante as i64,
+            now(),
+        )
+        .await?;
         tx.commit().await?;
         vue.passation.reponses = json;
         vue.passation.section_courante = courante as i64;
@@ -407,7 +456,9 @@ impl App {
     /// (history, peers). Returns the result's key.
     pub async fn terminer_kit(&self, user: &CurrentUser, cle: &str) -> Result<String, KitError> {
         let mut tx = self.db.begin_write().await?;
-        let p = store::par_cle(&mut tx, cle).await?.ok_or(KitError::Introuvable)?;
+        let p = store::par_cle(&mut tx, cle)
+            .await?
+            .ok_or(KitError::Introuvable)?;
         if p.user_id != user.id {
             return Err(KitError::Introuvable);
         }
@@ -427,7 +478,13 @@ impl App {
             .dimensions
             .iter()
             .zip(&r.dimensions)
-            .map(|(d, s)| (d.id.clone(), s.score.map_or(serde_json::Value::Null, serde_json::Value::from)))
+            .map(|(d, s)| {
+                (
+                    d.id.clone(),
+                    s.score
+                        .map_or(serde_json::Value::Null, serde_json::Value::from),
+                )
+            })
             .collect();
         let (profil, taille) = match vue.sujet {
             Sujet::Organisation(id) => match organisations::get(&mut tx, id).await? {
@@ -455,7 +512,9 @@ impl App {
         )
         .await?;
         if !ok {
-            return Err(KitError::Refus("la passation a changé entre-temps : réessayez".into()));
+            return Err(KitError::Refus(
+                "la passation a changé entre-temps : réessayez".into(),
+            ));
         }
         tx.commit().await?;
         Ok(vue.passation.cle)
@@ -463,9 +522,15 @@ impl App {
 
     /// A completed result, scored, with its history and peers. Readable by the author, the
     /// members of its organisation, the catalyseurs of its territory, the partners of its group.
-    pub async fn resultat_kit(&self, user: &CurrentUser, cle: &str) -> Result<ResultatVue, KitError> {
+    pub async fn resultat_kit(
+        &self,
+        user: &CurrentUser,
+        cle: &str,
+    ) -> Result<ResultatVue, KitError> {
         let mut conn = self.db.pool().acquire().await?;
-        let p = store::par_cle(&mut conn, cle).await?.ok_or(KitError::Introuvable)?;
+        let p = store::par_cle(&mut conn, cle)
+            .await?
+            .ok_or(KitError::Introuvable)?;
         drop(conn);
         if !self.peut_lire(user, &p).await? {
             return Err(KitError::Introuvable);
@@ -481,7 +546,12 @@ impl App {
             Sujet::Personnel | Sujet::Groupe(_) => store::de_l_utilisateur(&self.db, user.id, 200)
                 .await?
                 .into_iter()
-                .filter(|x| x.kit_id == vue.passation.kit_id && x.terminee_at.is_some() && x.sujet_type == vue.passation.sujet_type && x.sujet_code == vue.passation.sujet_code)
+                .filter(|x| {
+                    x.kit_id == vue.passation.kit_id
+                        && x.terminee_at.is_some()
+                        && x.sujet_type == vue.passation.sujet_type
+                        && x.sujet_code == vue.passation.sujet_code
+                })
                 .collect(),
             s => store::du_sujet(&self.db, s.type_slug(), &s.code(), &vue.passation.kit_id).await?,
         };
@@ -495,12 +565,24 @@ impl App {
         })
     }
 
-    async fn pairs(&self, vue: &PassationVue, r: &Resultat) -> Result<(Vec<Option<u32>>, Option<usize>), KitError> {
+    async fn pairs(
+        &self,
+        vue: &PassationVue,
+        r: &Resultat,
+    ) -> Result<(Vec<Option<u32>>, Option<usize>), KitError> {
         let p = &vue.passation;
         let (Some(profil), Some(taille)) = (&p.profil, &p.taille) else {
             return Ok((vec![None; r.dimensions.len()], None));
         };
-        let lignes = store::pairs(&self.db, &p.kit_id, p.kit_version, profil, taille, &p.sujet_code).await?;
+        let lignes = store::pairs(
+            &self.db,
+            &p.kit_id,
+            p.kit_version,
+            profil,
+            taille,
+            &p.sujet_code,
+        )
+        .await?;
         let mut par_dim: HashMap<&str, Vec<f64>> = HashMap::new();
         let decodes: Vec<serde_json::Map<String, serde_json::Value>> = lignes
             .iter()
@@ -527,7 +609,10 @@ impl App {
     }
 
     /// The user's passations, most recent first.
-    pub async fn mes_passations(&self, user: &CurrentUser) -> Result<Vec<(Passation, String)>, KitError> {
+    pub async fn mes_passations(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<(Passation, String)>, KitError> {
         let ps = store::de_l_utilisateur(&self.db, user.id, 200).await?;
         let mut out = Vec::with_capacity(ps.len());
         for p in ps {
@@ -546,7 +631,11 @@ impl App {
         kit_id: &str,
         titre: &str,
     ) -> Result<(String, String), KitError> {
-        let kit = self.kits().dernier(kit_id).cloned().ok_or(KitError::KitInconnu)?;
+        let kit = self
+            .kits()
+            .dernier(kit_id)
+            .cloned()
+            .ok_or(KitError::KitInconnu)?;
         if !matches!(kit.public, Public::Partenariat | Public::Alliance) {
             return Err(KitError::Refus(format!(
                 "le kit « {} » se passe seul : pas de groupe de partenaires",
@@ -573,43 +662,73 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let id = store::insert_groupe(&mut tx, &g).await?;
         tx.commit().await?;
-        self.inserer_passation(user, &kit, &Sujet::Groupe(id), Some(id)).await?;
+        self.inserer_passation(user, &kit, &Sujet::Groupe(id), Some(id))
+            .await?;
         Ok((g.cle, jeton))
     }
 
     /// Joins a group through its invitation token; returns the user's passation key (the
     /// existing one if they already joined).
-    pub async fn rejoindre_groupe(&self, user: &CurrentUser, jeton: &str) -> Result<String, KitError> {
+    pub async fn rejoindre_groupe(
+        &self,
+        user: &CurrentUser,
+        jeton: &str,
+    ) -> Result<String, KitError> {
         let mut conn = self.db.pool().acquire().await?;
         let g = store::groupe_par_jeton(&mut conn, &token_hash(jeton))
             .await?
-            .ok_or_else(|| KitError::Refus("lien d'invitation inconnu : demandez-le à nouveau à qui vous l'a envoyé".into()))?;
+            .ok_or_else(|| {
+                KitError::Refus(
+                    "lien d'invitation inconnu : demandez-le à nouveau à qui vous l'a envoyé"
+                        .into(),
+                )
+            })?;
         if let Some(p) = store::dans_le_groupe(&mut conn, g.id, user.id).await? {
             return Ok(p.cle);
         }
         drop(conn);
-        let kit = self.kits().dernier(&g.kit_id).cloned().ok_or(KitError::KitInconnu)?;
-        self.inserer_passation(user, &kit, &Sujet::Groupe(g.id), Some(g.id)).await
+        let kit = self
+            .kits()
+            .dernier(&g.kit_id)
+            .cloned()
+            .ok_or(KitError::KitInconnu)?;
+        self.inserer_passation(user, &kit, &Sujet::Groupe(g.id), Some(g.id))
+            .await
     }
 
     /// The group's synthesis: the partners' completed answers compared question by question.
-    pub async fn synthese_groupe(&self, user: &CurrentUser, cle_groupe: &str) -> Result<SyntheseVue, KitError> {
-        let g = store::groupe_par_cle(&self.db, cle_groupe).await?.ok_or(KitError::Introuvable)?;
+    pub async fn synthese_groupe(
+        &self,
+        user: &CurrentUser,
+        cle_groupe: &str,
+    ) -> Result<SyntheseVue, KitError> {
+        let g = store::groupe_par_cle(&self.db, cle_groupe)
+            .await?
+            .ok_or(KitError::Introuvable)?;
         if !self.dans_le_groupe(user, g.id).await? {
             return Err(KitError::Introuvable);
         }
         let toutes = store::du_groupe(&self.db, g.id).await?;
         let en_cours = toutes.iter().filter(|p| p.terminee_at.is_none()).count();
         // Every partner's answers are compared on one version: the latest any of them used.
-        let version = toutes.iter().filter(|p| p.terminee_at.is_some()).map(|p| p.kit_version).max();
+        let version = toutes
+            .iter()
+            .filter(|p| p.terminee_at.is_some())
+            .map(|p| p.kit_version)
+            .max();
         let kit = match version {
-            Some(v) => u32::try_from(v).ok().and_then(|v| self.kits().version(&g.kit_id, v).cloned()),
+            Some(v) => u32::try_from(v)
+                .ok()
+                .and_then(|v| self.kits().version(&g.kit_id, v).cloned()),
             None => self.kits().dernier(&g.kit_id).cloned(),
         }
         .ok_or(KitError::KitInconnu)?;
         let mut partenaires = Vec::new();
         let mut reponses = Vec::new();
-        for p in toutes.into_iter().filter(|p| p.terminee_at.is_some() && i64::from(kit.version) == p.kit_version) {
+        for p in toutes
+            .into_iter()
+            .filter(|p| p.terminee_at.is_some() && i64::from(kit.version) == p.kit_version)
+        {
             let nom = alliances_store::users::by_id(&self.db, p.user_id)
                 .await?
                 .map(|u| u.name)

@@ -2,7 +2,6 @@
 //! resources offered or needed, partnership types, legal state — each with a stable slug (URLs,
 //! API, database), a French and an English label.
 
-
 nomenclature!(
     /// The actor profiles of the ecosystem of general interest.
     Profil {

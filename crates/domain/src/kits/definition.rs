@@ -214,7 +214,8 @@ impl Collecte<'_> {
 fn slug_valide(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && s.as_bytes()[0].is_ascii_alphanumeric()
 }
 
@@ -262,7 +263,10 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
     }
     let version = u32::try_from(*b.version.get_ref()).unwrap_or(0);
     if version == 0 {
-        c.err(b.version.span(), "version: un entier ≥ 1 est attendu".into());
+        c.err(
+            b.version.span(),
+            "version: un entier ≥ 1 est attendu".into(),
+        );
     }
     let public = Public::from_slug(b.public.get_ref()).unwrap_or_else(|| {
         c.err(
@@ -309,7 +313,10 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
         verifier_id(c, &sp, "dimension", &d.id, &mut dim_index, dimensions.len());
         let poids = d.poids.unwrap_or(1.0);
         if !(poids > 0.0 && poids.is_finite()) {
-            c.err(sp.clone(), format!("dimension \"{}\": poids doit être > 0", d.id));
+            c.err(
+                sp.clone(),
+                format!("dimension \"{}\": poids doit être > 0", d.id),
+            );
         }
         non_vide(c, &sp, &format!("dimension \"{}\": titre", d.id), &d.titre);
         dimensions.push(Dimension {
@@ -385,7 +392,12 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
     let tous: HashSet<&str> = b
         .sections
         .iter()
-        .flat_map(|s| s.get_ref().questions.iter().map(|q| q.get_ref().id.as_str()))
+        .flat_map(|s| {
+            s.get_ref()
+                .questions
+                .iter()
+                .map(|q| q.get_ref().id.as_str())
+        })
         .collect();
     for s in &b.sections {
         let sp = s.span();
@@ -400,7 +412,8 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
             let qsp = q.span();
             let q = q.get_ref();
             verifier_id(c, &qsp, "question", &q.id, &mut q_index, questions.len());
-            let question = construire_question(c, &qsp, q, si, &dim_index, (&q_index, &tous), &questions);
+            let question =
+                construire_question(c, &qsp, q, si, &dim_index, (&q_index, &tous), &questions);
             questions.push(question);
             q_spans.push(qsp);
         }
@@ -458,11 +471,17 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
         if dim.is_none() {
             c.err(
                 sp.clone(),
-                format!("recommandation \"{}\": dimension \"{}\" inconnue", r.titre, r.dimension),
+                format!(
+                    "recommandation \"{}\": dimension \"{}\" inconnue",
+                    r.titre, r.dimension
+                ),
             );
         }
         if r.niveaux.is_empty() {
-            c.err(sp.clone(), format!("recommandation \"{}\": aucun niveau", r.titre));
+            c.err(
+                sp.clone(),
+                format!("recommandation \"{}\": aucun niveau", r.titre),
+            );
         }
         let mut niv = Vec::new();
         for n in &r.niveaux {
@@ -549,7 +568,10 @@ fn verifier_id(
         );
     }
     if index.insert(id.to_string(), position).is_some() {
-        c.err(sp.clone(), format!("{quoi} \"{id}\": identifiant en double"));
+        c.err(
+            sp.clone(),
+            format!("{quoi} \"{id}\": identifiant en double"),
+        );
     }
 }
 
@@ -630,7 +652,10 @@ fn construire_question(
         err(c, "poids doit être > 0".into());
     }
     if q.poids.is_some() && !notee {
-        err(c, "poids sans dimension: la question n'est pas notée".into());
+        err(
+            c,
+            "poids sans dimension: la question n'est pas notée".into(),
+        );
     }
     if q.non_applicable && !notee {
         err(
@@ -647,12 +672,43 @@ fn construire_question(
         }
     };
     let t = q.genre.as_str();
-    seulement(c, "options", q.options.is_some() && !t.starts_with("choix_"), "choix_unique et choix_multiple");
-    seulement(c, "plafond", q.plafond.is_some() && t != "choix_multiple", "choix_multiple");
-    seulement(c, "libelle_min/libelle_max", (q.libelle_min.is_some() || q.libelle_max.is_some()) && t != "echelle", "echelle");
-    seulement(c, "inverse", q.inverse.is_some() && t != "oui_non", "oui_non");
-    seulement(c, "min/max/unite/paliers", (q.min.is_some() || q.max.is_some() || q.unite.is_some() || q.paliers.is_some()) && t != "nombre", "nombre");
-    seulement(c, "max_longueur", q.max_longueur.is_some() && t != "texte", "texte");
+    seulement(
+        c,
+        "options",
+        q.options.is_some() && !t.starts_with("choix_"),
+        "choix_unique et choix_multiple",
+    );
+    seulement(
+        c,
+        "plafond",
+        q.plafond.is_some() && t != "choix_multiple",
+        "choix_multiple",
+    );
+    seulement(
+        c,
+        "libelle_min/libelle_max",
+        (q.libelle_min.is_some() || q.libelle_max.is_some()) && t != "echelle",
+        "echelle",
+    );
+    seulement(
+        c,
+        "inverse",
+        q.inverse.is_some() && t != "oui_non",
+        "oui_non",
+    );
+    seulement(
+        c,
+        "min/max/unite/paliers",
+        (q.min.is_some() || q.max.is_some() || q.unite.is_some() || q.paliers.is_some())
+            && t != "nombre",
+        "nombre",
+    );
+    seulement(
+        c,
+        "max_longueur",
+        q.max_longueur.is_some() && t != "texte",
+        "texte",
+    );
 
     let genre = match t {
         "choix_unique" | "choix_multiple" => {
@@ -660,7 +716,10 @@ fn construire_question(
             let somme: u32 = options.iter().map(|o| o.points).sum();
             let max = options.iter().map(|o| o.points).max().unwrap_or(0);
             if notee && max == 0 && !options.is_empty() {
-                err(c, "aucune option ne rapporte de points: le score serait toujours nul".into());
+                err(
+                    c,
+                    "aucune option ne rapporte de points: le score serait toujours nul".into(),
+                );
             }
             if t == "choix_unique" {
                 Genre::ChoixUnique { options, max }
@@ -682,7 +741,17 @@ fn construire_question(
         "echelle" => {
             let (Some(a), Some(b)) = (&q.libelle_min, &q.libelle_max) else {
                 err(c, "une échelle demande libelle_min et libelle_max".into());
-                return question(q, dim, poids, section, Genre::Echelle { libelle_min: String::new(), libelle_max: String::new() }, None);
+                return question(
+                    q,
+                    dim,
+                    poids,
+                    section,
+                    Genre::Echelle {
+                        libelle_min: String::new(),
+                        libelle_max: String::new(),
+                    },
+                    None,
+                );
             };
             Genre::Echelle {
                 libelle_min: a.clone(),
@@ -697,23 +766,35 @@ fn construire_question(
             if q.min.is_none() || q.max.is_none() {
                 err(c, "un nombre demande min et max".into());
             } else if !(min >= 0.0 && max > min && max.is_finite()) {
-                err(c, format!("min ({min}) et max ({max}): il faut 0 ≤ min < max"));
+                err(
+                    c,
+                    format!("min ({min}) et max ({max}): il faut 0 ≤ min < max"),
+                );
             }
             let paliers = q.paliers.clone().unwrap_or_default();
             if notee && paliers.is_empty() {
                 err(c, "un nombre noté demande des paliers".into());
             }
             if !notee && !paliers.is_empty() {
-                err(c, "paliers sans dimension: la question n'est pas notée".into());
+                err(
+                    c,
+                    "paliers sans dimension: la question n'est pas notée".into(),
+                );
             }
             for (i, (seuil, valeur)) in paliers.iter().enumerate() {
                 if !(0.0..=1.0).contains(valeur) {
-                    err(c, format!("palier {seuil}: la valeur {valeur} doit être entre 0 et 1"));
+                    err(
+                        c,
+                        format!("palier {seuil}: la valeur {valeur} doit être entre 0 et 1"),
+                    );
                 }
                 if i > 0 {
                     let (s0, v0) = paliers[i - 1];
                     if *seuil <= s0 {
-                        err(c, format!("paliers: les seuils doivent croître ({s0} puis {seuil})"));
+                        err(
+                            c,
+                            format!("paliers: les seuils doivent croître ({s0} puis {seuil})"),
+                        );
                     }
                     if *valeur < v0 {
                         err(c, format!("paliers: les valeurs ne doivent pas décroître ({v0} puis {valeur})"));
@@ -721,7 +802,10 @@ fn construire_question(
                 }
             }
             if notee && !paliers.is_empty() && paliers.iter().all(|p| p.1 == 0.0) {
-                err(c, "aucun palier ne rapporte de points: le score serait toujours nul".into());
+                err(
+                    c,
+                    "aucun palier ne rapporte de points: le score serait toujours nul".into(),
+                );
             }
             Genre::Nombre {
                 min,
@@ -732,7 +816,10 @@ fn construire_question(
         }
         "texte" => {
             if notee {
-                err(c, "une question texte n'est jamais notée: retirez dimension".into());
+                err(
+                    c,
+                    "une question texte n'est jamais notée: retirez dimension".into(),
+                );
             }
             let n = q.max_longueur.unwrap_or(TEXTE_DEFAUT as i64);
             if n < 1 || n as usize > TEXTE_MAX {
@@ -869,7 +956,10 @@ fn construire_options(
     multiple: bool,
 ) -> Vec<Choix> {
     let Some(brutes) = &q.options else {
-        c.err(sp.clone(), format!("{nom}: une question à choix demande des options"));
+        c.err(
+            sp.clone(),
+            format!("{nom}: une question à choix demande des options"),
+        );
         return Vec::new();
     };
     if brutes.len() < 2 {

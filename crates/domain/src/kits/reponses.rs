@@ -88,10 +88,14 @@ impl Kit {
         }
         if valeurs.contains(&NON_APPLICABLE) && !matches!(question.genre, Genre::Texte { .. }) {
             if !question.non_applicable {
-                return Err("« ne nous concerne pas » n'est pas proposé pour cette question".into());
+                return Err(
+                    "« ne nous concerne pas » n'est pas proposé pour cette question".into(),
+                );
             }
             if valeurs.len() > 1 {
-                return Err("« ne nous concerne pas » ne se combine pas avec une autre réponse".into());
+                return Err(
+                    "« ne nous concerne pas » ne se combine pas avec une autre réponse".into(),
+                );
             }
             return Ok(Some(Reponse::NonApplicable));
         }
@@ -104,7 +108,11 @@ impl Kit {
         let option = |options: &[super::Choix], v: &str| {
             options.iter().position(|o| o.id == v).ok_or_else(|| {
                 let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
-                format!("option \"{}\" inconnue (options: {})", tronque(v), ids.join(", "))
+                format!(
+                    "option \"{}\" inconnue (options: {})",
+                    tronque(v),
+                    ids.join(", ")
+                )
             })
         };
         Ok(Some(match &question.genre {
@@ -165,14 +173,20 @@ impl Kit {
 
     /// Reads answers from JSON (the API, the stored form). Every key must be a question of the
     /// kit; every error is reported.
-    pub fn lire_reponses_json(&self, json: &Map<String, Value>) -> Result<Reponses, Vec<ErreurReponse>> {
+    pub fn lire_reponses_json(
+        &self,
+        json: &Map<String, Value>,
+    ) -> Result<Reponses, Vec<ErreurReponse>> {
         let mut reponses = Reponses::vides(self);
         let mut erreurs = Vec::new();
         for (id, v) in json {
             let Some(q) = self.question(id) else {
                 erreurs.push(ErreurReponse {
                     question: tronque(id),
-                    message: format!("question inconnue dans le kit {} v{}", self.id, self.version),
+                    message: format!(
+                        "question inconnue dans le kit {} v{}",
+                        self.id, self.version
+                    ),
                 });
                 continue;
             };
@@ -182,17 +196,27 @@ impl Kit {
                 Value::Null => Vec::new(),
                 Value::String(s) => vec![s.as_str()],
                 Value::Number(n) => {
-                    texte = n.to_string();
+                    // 5.0 is 5: JSON does not tell integers from decimals.
+                    texte = match n.as_f64() {
+                        Some(f) if n.as_i64().is_none() && f.fract() == 0.0 && f.abs() < 1e15 => {
+                            format!("{}", f as i64)
+                        }
+                        _ => n.to_string(),
+                    };
                     vec![texte.as_str()]
                 }
                 Value::Array(a) if a.iter().all(Value::is_string) => {
-                    textes = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                    textes = a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect();
                     textes.iter().map(String::as_str).collect()
                 }
                 _ => {
                     erreurs.push(ErreurReponse {
                         question: id.clone(),
-                        message: "valeur inattendue: un texte, un nombre ou une liste de textes".into(),
+                        message: "valeur inattendue: un texte, un nombre ou une liste de textes"
+                            .into(),
                     });
                     continue;
                 }
@@ -232,7 +256,9 @@ impl Kit {
                 let src = &self.questions[c.source];
                 vis[i] = vis[c.source]
                     && match reponses.get(c.source) {
-                        Some(r) => valeurs_de(src, r).iter().any(|v| c.valeurs.iter().any(|x| x == v)),
+                        Some(r) => valeurs_de(src, r)
+                            .iter()
+                            .any(|v| c.valeurs.iter().any(|x| x == v)),
                         None => false,
                     };
             }
@@ -263,10 +289,18 @@ fn valeurs_de(q: &Question, r: &Reponse) -> Vec<String> {
 
 fn reponse_json(q: &Question, r: &Reponse) -> Value {
     match r {
-        Reponse::Multiple(_) => Value::Array(valeurs_de(q, r).into_iter().map(Value::String).collect()),
+        Reponse::Multiple(_) => {
+            Value::Array(valeurs_de(q, r).into_iter().map(Value::String).collect())
+        }
         Reponse::Echelle(n) => Value::from(*n),
-        Reponse::Nombre(n) => serde_json::Number::from_f64(*n).map(Value::Number).unwrap_or(Value::Null),
-        _ => valeurs_de(q, r).into_iter().next().map(Value::String).unwrap_or(Value::Null),
+        Reponse::Nombre(n) => serde_json::Number::from_f64(*n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        _ => valeurs_de(q, r)
+            .into_iter()
+            .next()
+            .map(Value::String)
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -303,11 +337,17 @@ impl Kit {
                 Some(q) if plage.contains(&q) => {}
                 Some(_) => erreurs.push(ErreurReponse {
                     question: tronque(id),
-                    message: format!("cette question n'est pas dans la section « {} »", self.sections[section].titre),
+                    message: format!(
+                        "cette question n'est pas dans la section « {} »",
+                        self.sections[section].titre
+                    ),
                 }),
                 None => erreurs.push(ErreurReponse {
                     question: tronque(id),
-                    message: format!("question inconnue dans le kit {} v{}", self.id, self.version),
+                    message: format!(
+                        "question inconnue dans le kit {} v{}",
+                        self.id, self.version
+                    ),
                 }),
             }
         }

@@ -166,7 +166,8 @@ fn exemple() -> Kit {
 }
 
 fn rep(kit: &Kit, v: serde_json::Value) -> Reponses {
-    kit.lire_reponses_json(v.as_object().unwrap()).unwrap_or_else(|e| panic!("{e:?}"))
+    kit.lire_reponses_json(v.as_object().unwrap())
+        .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// Replaces `avant` (must occur once) in the example and returns the errors.
@@ -183,7 +184,10 @@ fn contient(errs: &[ErreurKit], morceau: &str) -> usize {
 }
 
 fn ligne_de(morceau: &str) -> usize {
-    EXEMPLE[..EXEMPLE.find(morceau).unwrap()].matches('\n').count() + 1
+    EXEMPLE[..EXEMPLE.find(morceau).unwrap()]
+        .matches('\n')
+        .count()
+        + 1
 }
 
 #[test]
@@ -200,8 +204,14 @@ fn the_example_reads() {
 
 #[test]
 fn errors_name_their_line_and_reason() {
-    let e = erreurs("dimension = \"evaluation\"\nnon_applicable", "dimension = \"evalution\"\nnon_applicable");
-    assert_eq!(contient(&e, "dimension \"evalution\" inconnue"), ligne_de("id = \"mesure\"") - 1 /* the table header */);
+    let e = erreurs(
+        "dimension = \"evaluation\"\nnon_applicable",
+        "dimension = \"evalution\"\nnon_applicable",
+    );
+    assert_eq!(
+        contient(&e, "dimension \"evalution\" inconnue"),
+        ligne_de("id = \"mesure\"") - 1 /* the table header */
+    );
 
     let e = erreurs("id = \"rapport\"", "id = \"mesure\"");
     assert!(contient(&e, "\"mesure\": identifiant en double") > 0);
@@ -209,29 +219,44 @@ fn errors_name_their_line_and_reason() {
     let e = erreurs("min = 25", "min = 10\nmin2 = 3");
     assert!(contient(&e, "unknown field `min2`") > 0);
 
-    let e = erreurs("min = 0\ndescription = \"On commence.\"", "min = 5\ndescription = \"On commence.\"");
+    let e = erreurs(
+        "min = 0\ndescription = \"On commence.\"",
+        "min = 5\ndescription = \"On commence.\"",
+    );
     assert!(contient(&e, "le premier niveau doit commencer à 0") > 0);
 
     let e = erreurs("min = 75", "min = 40");
     contient(&e, "doit dépasser celui du niveau précédent");
 
     let e = erreurs("valeurs = [\"oui\"]", "valeurs = [\"peut-etre\"]");
-    contient(&e, "\"peut-etre\" n'est pas une réponse de \"partenariats\"");
+    contient(
+        &e,
+        "\"peut-etre\" n'est pas une réponse de \"partenariats\"",
+    );
 
     // A scored source: a better answer must not hide the question.
     let e = erreurs("valeurs = [\"oui\"]", "valeurs = [\"non\"]");
     contient(&e, "une meilleure réponse ne doit pas masquer");
 
-    let e = erreurs("condition = { question = \"partenariats\"", "condition = { question = \"rapport\"");
+    let e = erreurs(
+        "condition = { question = \"partenariats\"",
+        "condition = { question = \"rapport\"",
+    );
     contient(&e, "doit venir avant");
 
-    let e = erreurs("niveaux = [\"consolidation\", \"rayonnement\"]", "niveaux = [\"consolidation\"]");
+    let e = erreurs(
+        "niveaux = [\"consolidation\", \"rayonnement\"]",
+        "niveaux = [\"consolidation\"]",
+    );
     contient(&e, "aucune recommandation pour le(s) niveau(x) rayonnement");
 
     let e = erreurs("valeur = \"diagnostic\"", "valeur = \"coaching\"");
     contient(&e, "lien service \"coaching\" inconnu");
 
-    let e = erreurs("id = \"jamais\", texte = \"Jamais\", points = 0", "id = \"jamais\", texte = \"Jamais\"");
+    let e = erreurs(
+        "id = \"jamais\", texte = \"Jamais\", points = 0",
+        "id = \"jamais\", texte = \"Jamais\"",
+    );
     contient(&e, "pas de points alors que la question est notée");
 
     let e = erreurs("plafond = 3", "plafond = 9");
@@ -310,21 +335,44 @@ fn answers_are_checked() {
     let k = exemple();
     let m = |v: serde_json::Value| k.lire_reponses_json(v.as_object().unwrap()).unwrap_err();
     let e = m(json!({"inconnue": "x"}));
-    assert!(e[0].message.contains("question inconnue dans le kit exemple v2"));
+    assert!(e[0]
+        .message
+        .contains("question inconnue dans le kit exemple v2"));
     assert!(m(json!({"gouvernance": 6}))[0].message.contains("de 1 à 5"));
-    assert!(m(json!({"nombre": 501}))[0].message.contains("entre 0 et 500"));
-    assert!(m(json!({"nombre": "beaucoup"}))[0].message.contains("n'est pas un nombre"));
-    assert!(m(json!({"mesure": "souvent"}))[0].message.contains("option \"souvent\" inconnue"));
-    assert!(m(json!({"types": ["aucun", "mecenat"]}))[0].message.contains("ne se combine pas"));
-    assert!(m(json!({"rapport": "non-applicable"}))[0].message.contains("n'est pas proposé"));
-    assert!(m(json!({"plan": "x".repeat(201)}))[0].message.contains("trop long"));
-    assert!(m(json!({"gouvernance": {"a": 1}}))[0].message.contains("valeur inattendue"));
+    assert!(m(json!({"nombre": 501}))[0]
+        .message
+        .contains("entre 0 et 500"));
+    assert!(m(json!({"nombre": "beaucoup"}))[0]
+        .message
+        .contains("n'est pas un nombre"));
+    assert!(m(json!({"mesure": "souvent"}))[0]
+        .message
+        .contains("option \"souvent\" inconnue"));
+    assert!(m(json!({"types": ["aucun", "mecenat"]}))[0]
+        .message
+        .contains("ne se combine pas"));
+    assert!(m(json!({"rapport": "non-applicable"}))[0]
+        .message
+        .contains("n'est pas proposé"));
+    assert!(m(json!({"plan": "x".repeat(201)}))[0]
+        .message
+        .contains("trop long"));
+    assert!(m(json!({"gouvernance": {"a": 1}}))[0]
+        .message
+        .contains("valeur inattendue"));
     assert_eq!(m(json!({"gouvernance": 9, "mesure": "x"})).len(), 2);
     // A number with a French decimal comma from a form.
     assert_eq!(k.lire_reponse(2, &["2,5"]), Ok(Some(Reponse::Nombre(2.5))));
     assert_eq!(k.lire_reponse(2, &["  "]), Ok(None));
+    assert_eq!(
+        rep(&k, json!({"gouvernance": 5.0})).get(4),
+        Some(&Reponse::Echelle(5))
+    );
     // Round trip through JSON.
-    let r = rep(&k, json!({"types": ["innovation", "mecenat"], "nombre": 3, "rapport": "nsp", "mesure": "non-applicable", "gouvernance": 2, "plan": "a\nb"}));
+    let r = rep(
+        &k,
+        json!({"types": ["innovation", "mecenat"], "nombre": 3, "rapport": "nsp", "mesure": "non-applicable", "gouvernance": 2, "plan": "a\nb"}),
+    );
     assert_eq!(r.get(4), Some(&Reponse::Echelle(2)));
     assert_eq!(r.get(6), Some(&Reponse::OuiNon(OuiNon::Nsp)));
     let back = k.reponses_json(&r);
@@ -341,8 +389,14 @@ fn peers_and_partners() {
     assert_eq!(part_en_dessous(100.0, &pairs), Some(100));
 
     let k = exemple();
-    let a = rep(&k, json!({"gouvernance": 1, "rapport": "oui", "mesure": "toujours"}));
-    let b = rep(&k, json!({"gouvernance": 4, "rapport": "oui", "mesure": "non-applicable"}));
+    let a = rep(
+        &k,
+        json!({"gouvernance": 1, "rapport": "oui", "mesure": "toujours"}),
+    );
+    let b = rep(
+        &k,
+        json!({"gouvernance": 4, "rapport": "oui", "mesure": "non-applicable"}),
+    );
     let e = ecarts(&k, &[a, b]);
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(k.questions[e[0].question].id, "gouvernance");
@@ -385,13 +439,20 @@ fn reponse_au_hasard(kit: &Kit, q: usize, x: u32) -> Option<Reponse> {
                 .filter(|i| (y >> i) & 1 == 1 && !options[*i].exclusif)
                 .collect();
             if choisis.is_empty() {
-                return options.iter().position(|o| o.exclusif).map(|i| Reponse::Multiple(vec![i]));
+                return options
+                    .iter()
+                    .position(|o| o.exclusif)
+                    .map(|i| Reponse::Multiple(vec![i]));
             }
             Reponse::Multiple(choisis)
         }
         Genre::Echelle { .. } => Reponse::Echelle((y % 5) as u8 + 1),
-        Genre::OuiNon { .. } => Reponse::OuiNon([OuiNon::Oui, OuiNon::Non, OuiNon::Nsp][y as usize % 3]),
-        Genre::Nombre { min, max, .. } => Reponse::Nombre(min + (max - min) * f64::from(y % 1000) / 999.0),
+        Genre::OuiNon { .. } => {
+            Reponse::OuiNon([OuiNon::Oui, OuiNon::Non, OuiNon::Nsp][y as usize % 3])
+        }
+        Genre::Nombre { min, max, .. } => {
+            Reponse::Nombre(min + (max - min) * f64::from(y % 1000) / 999.0)
+        }
         Genre::Texte { .. } => Reponse::Texte(format!("texte {y}")),
     })
 }
@@ -402,7 +463,9 @@ fn meilleure(kit: &Kit, q: usize, r: Option<&Reponse>, x: u32) -> Option<Reponse
     match (r, &question.genre) {
         (None, _) => reponse_au_hasard(kit, q, x | 1).filter(|r| *r != Reponse::NonApplicable),
         (Some(Reponse::Choix(i)), Genre::ChoixUnique { options, .. }) => {
-            let mieux: Vec<usize> = (0..options.len()).filter(|j| options[*j].points >= options[*i].points).collect();
+            let mieux: Vec<usize> = (0..options.len())
+                .filter(|j| options[*j].points >= options[*i].points)
+                .collect();
             Some(Reponse::Choix(mieux[x as usize % mieux.len()]))
         }
         (Some(Reponse::Multiple(is)), Genre::ChoixMultiple { options, .. }) => {
@@ -419,9 +482,15 @@ fn meilleure(kit: &Kit, q: usize, r: Option<&Reponse>, x: u32) -> Option<Reponse
         }
         (Some(Reponse::Echelle(n)), _) => Some(Reponse::Echelle((*n + 1).min(5))),
         (Some(Reponse::OuiNon(_)), Genre::OuiNon { inverse }) => {
-            Some(Reponse::OuiNon(if *inverse { OuiNon::Non } else { OuiNon::Oui }))
+            Some(Reponse::OuiNon(if *inverse {
+                OuiNon::Non
+            } else {
+                OuiNon::Oui
+            }))
         }
-        (Some(Reponse::Nombre(n)), Genre::Nombre { max, .. }) => Some(Reponse::Nombre((n + f64::from(x % 50)).min(*max))),
+        (Some(Reponse::Nombre(n)), Genre::Nombre { max, .. }) => {
+            Some(Reponse::Nombre((n + f64::from(x % 50)).min(*max)))
+        }
         _ => None,
     }
 }

@@ -37,6 +37,9 @@ pub struct Config {
     /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry
     /// (the one the proxy appended) for rate limits. Never set it without a proxy in front.
     pub trust_forwarded_for: bool,
+    /// A folder of kit definitions (`<id>/v<n>.toml`) served instead of the built-in ones; empty:
+    /// the kits built into the binary.
+    pub kits_dir: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,8 +77,9 @@ pub enum ConfigError {
 }
 
 /// The keys a configuration may set, as `ALLIANCES_<KEY>` in the environment.
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "trust_forwarded_for",
+    "kits_dir",
     "bind",
     "data_dir",
     "database_url",

@@ -388,3 +388,47 @@ async fn a_version_that_no_longer_exists_is_said_so() {
         Err(KitError::KitInconnu)
     ));
 }
+
+#[tokio::test]
+async fn demo_results_load_once() {
+    let (app, _g) = app().await;
+    app.charger_demo_annuaire(40).await.unwrap();
+    assert_eq!(app.charger_demo_kits().await.unwrap(), 40);
+    assert_eq!(app.charger_demo_kits().await.unwrap(), 0, "loaded once");
+}
+
+#[test]
+fn a_folder_of_kits_is_read_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    for (chemin, texte) in alliances_app::kits::catalogue::fichiers_embarques() {
+        let p = dir.path().join(chemin);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, texte).unwrap();
+    }
+    let c = Catalogue::depuis_dossier(dir.path()).unwrap();
+    assert_eq!(
+        c.derniers().count(),
+        alliances_app::kits::catalogue::fichiers_embarques().len()
+    );
+    // A second version of a kit: both stay loaded, the newest is taken.
+    let v1 = std::fs::read_to_string(dir.path().join("impact-collectif/v1.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("impact-collectif/v2.toml"),
+        v1.replacen("version = 1", "version = 2", 1),
+    )
+    .unwrap();
+    let c = Catalogue::depuis_dossier(dir.path()).unwrap();
+    assert_eq!(c.versions("impact-collectif"), vec![1, 2]);
+    assert_eq!(c.dernier("impact-collectif").unwrap().version, 2);
+    // One broken file: nothing is served.
+    std::fs::write(
+        dir.path().join("impact-collectif/v3.toml"),
+        "id = \"impact-collectif\"\nversion = 3\n",
+    )
+    .unwrap();
+    let err = Catalogue::depuis_dossier(dir.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("impact-collectif/v3.toml"),
+        "{err}"
+    );
+}

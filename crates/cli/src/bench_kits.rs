@@ -16,7 +16,7 @@ use std::time::Instant;
 use alliances_app::kits::Sujet;
 use alliances_app::App;
 use alliances_domain::annuaire::OrganisationSaisie;
-use alliances_domain::kits::{Genre, Kit, Reponse, Reponses};
+use alliances_domain::kits::{Kit, Reponses};
 use clap::Args;
 use hdrhistogram::Histogram;
 
@@ -49,56 +49,9 @@ fn us(h: &Histogram<u64>) -> (f64, f64, f64) {
     )
 }
 
-/// A deterministic pseudo-random complete answer set.
+/// A deterministic complete answer set (the demo's generator; maturity spread over 0.1–0.9).
 fn answers(kit: &Kit, seed: u64) -> Reponses {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    Reponses(
-        kit.questions
-            .iter()
-            .map(|q| {
-                let r = next();
-                Some(match &q.genre {
-                    Genre::ChoixUnique { options, .. } => {
-                        Reponse::Choix(r as usize % options.len())
-                    }
-                    Genre::ChoixMultiple { options, .. } => {
-                        let v: Vec<usize> = (0..options.len())
-                            .filter(|i| (r >> i) & 1 == 1 && !options[*i].exclusif)
-                            .collect();
-                        if v.is_empty() {
-                            Reponse::Multiple(vec![options
-                                .iter()
-                                .position(|o| !o.exclusif)
-                                .unwrap_or(0)])
-                        } else {
-                            Reponse::Multiple(v)
-                        }
-                    }
-                    Genre::Echelle { .. } => Reponse::Echelle((r % 5) as u8 + 1),
-                    Genre::OuiNon { .. } => Reponse::OuiNon(if r % 2 == 0 {
-                        alliances_domain::kits::reponses::OuiNon::Oui
-                    } else {
-                        alliances_domain::kits::reponses::OuiNon::Non
-                    }),
-                    Genre::Nombre { min, max, .. } => {
-                        Reponse::Nombre((min + (r % 1000) as f64 / 999.0 * (max - min)).round())
-                    }
-                    Genre::Texte { .. } => Reponse::Texte(
-                        "Réunir les partenaires du territoire autour d'un diagnostic partagé"
-                            .into(),
-                    ),
-                })
-            })
-            .collect(),
-    )
+    alliances_app::kits::demo::reponses_plausibles(kit, seed, 0.1 + (seed % 9) as f64 / 10.0)
 }
 
 struct LigneScore {

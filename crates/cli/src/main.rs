@@ -180,6 +180,20 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     init_logs(config.log_format);
     tracing::info!("configuration:\n{}", config.redacted());
     let app = open(&config).await?;
+    if !config.kits_dir.is_empty() {
+        // Kits read from a folder replace the built-in ones; a broken file stops the start.
+        let dir = std::path::Path::new(&config.kits_dir);
+        let catalogue = alliances_app::kits::Catalogue::depuis_dossier(dir)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| {
+                format!(
+                    "kits_dir {}: the server does not start with a broken kit",
+                    dir.display()
+                )
+            })?;
+        app.remplacer_kits(catalogue);
+        tracing::info!("kits read from {}", dir.display());
+    }
     if demo {
         // The demonstration content grows with each module; the referential is real data, loaded
         // by `open` above; the annuaire's organisations are fictional and labelled as such.
@@ -193,6 +207,12 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             loaded,
             app.organisations.len()
         );
+        let resultats = app
+            .charger_demo_kits()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo content: kit results")?;
+        tracing::info!("demo content: {resultats} kit results of demo organisations loaded now");
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -100,3 +100,73 @@ fn bad_input_exits_1_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ALLIANCES_MAX_CONNECTIONS"));
 }
+
+/// `alliances kit check`: every shipped kit passes (CI runs this test); a broken file is
+/// reported with its path, line and reason, and exit code 1; `--json` for machines.
+#[test]
+fn kit_check() {
+    let kits = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kits");
+    let out = alliances().args(["kit", "check", kits]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "odd17-en-pratique",
+        "sortie-de-crise-en-territoire",
+        "evaluation-partenariat",
+        "impact-collectif",
+    ] {
+        assert!(
+            text.contains(&format!("ok  {kits}/{id}/v1.toml")),
+            "{id}: {text}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let kit = dir.path().join("essai");
+    std::fs::create_dir_all(&kit).unwrap();
+    let source = std::fs::read_to_string(format!("{kits}/impact-collectif/v1.toml")).unwrap();
+    let casse = source
+        .replacen("id = \"impact-collectif\"", "id = \"essai\"", 1)
+        .replacen("min = 25", "min = 0", 1);
+    std::fs::write(kit.join("v1.toml"), &casse).unwrap();
+    let out = alliances()
+        .args(["kit", "check"])
+        .arg(kit.join("v1.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let debut = casse.find("id = \"structuration\"").unwrap();
+    let ligne = casse[..debut + casse[debut..].find("min = 0\n").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        err.contains("essai/v1.toml:") && err.contains("doit dépasser celui du niveau précédent"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("v1.toml:{ligne}: ")),
+        "line {ligne}: {err}"
+    );
+
+    let out = alliances()
+        .args(["kit", "check", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert!(!v["erreurs"].as_array().unwrap().is_empty());
+    // Not a kit folder at all.
+    let out = alliances()
+        .args(["kit", "check", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -302,3 +302,24 @@ pub async fn dans_le_groupe(
         .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
+
+/// The first `limit` demonstration organisations, by id (to attach demonstration results).
+pub async fn organisations_demo(db: &Db, limit: i64) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM organisations WHERE demo = 1 AND fusionnee_dans IS NULL ORDER BY id LIMIT $1")
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Whether a user has any passation.
+pub async fn a_des_passations(db: &Db, user_id: i64) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT id FROM kit_passations WHERE user_id = $1 LIMIT 1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.is_some())
+}

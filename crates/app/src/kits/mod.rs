@@ -6,6 +6,7 @@
 //! [`alliances_domain::kits::Kit::noter`] and stores nothing.
 
 pub mod catalogue;
+pub mod demo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -285,7 +286,7 @@ impl App {
             ));
         }
         self.verifier_sujet(user, &kit, &sujet).await?;
-        self.inserer_passation(user, &kit, &sujet, None).await
+        self.inserer_passation(user, &kit, &sujet, None, "{}").await
     }
 
     async fn inserer_passation(
@@ -294,6 +295,7 @@ impl App {
         kit: &Kit,
         sujet: &Sujet,
         groupe_id: Option<i64>,
+        reponses: &str,
     ) -> Result<String, KitError> {
         let t = now();
         let p = Passation {
@@ -305,7 +307,7 @@ impl App {
             sujet_type: sujet.type_slug().into(),
             sujet_code: sujet.code(),
             groupe_id,
-            reponses: "{}".into(),
+            reponses: reponses.into(),
             section_courante: 0,
             version: 1,
             created_at: t,
@@ -662,7 +664,7 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let id = store::insert_groupe(&mut tx, &g).await?;
         tx.commit().await?;
-        self.inserer_passation(user, &kit, &Sujet::Groupe(id), Some(id))
+        self.inserer_passation(user, &kit, &Sujet::Groupe(id), Some(id), "{}")
             .await?;
         Ok((g.cle, jeton))
     }
@@ -692,7 +694,7 @@ impl App {
             .dernier(&g.kit_id)
             .cloned()
             .ok_or(KitError::KitInconnu)?;
-        self.inserer_passation(user, &kit, &Sujet::Groupe(g.id), Some(g.id))
+        self.inserer_passation(user, &kit, &Sujet::Groupe(g.id), Some(g.id), "{}")
             .await
     }
 

@@ -100,7 +100,7 @@ struct DimensionBrute {
 struct NiveauBrut {
     id: String,
     titre: String,
-    min: f64,
+    min: Spanned<f64>,
     description: String,
 }
 
@@ -341,33 +341,35 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
         );
     }
     for (i, n) in b.niveaux.iter().enumerate() {
-        let sp = n.span();
         let n = n.get_ref();
+        // Errors on a level point at its `min`.
+        let sp = n.min.span();
+        let min = *n.min.get_ref();
         verifier_id(c, &sp, "niveau", &n.id, &mut niv_index, niveaux.len());
-        if i == 0 && n.min != 0.0 {
+        if i == 0 && min != 0.0 {
             c.err(
                 sp.clone(),
                 format!(
                     "niveau \"{}\": le premier niveau doit commencer à 0 (min = {}), sinon les scores de 0 à {} n'ont pas de niveau",
-                    n.id, n.min, n.min
+                    n.id, min, min
                 ),
             );
         }
-        if !(0.0..=100.0).contains(&n.min) {
+        if !(0.0..=100.0).contains(&min) {
             c.err(
                 sp.clone(),
                 format!("niveau \"{}\": min doit être entre 0 et 100", n.id),
             );
         }
         if let Some(prec) = b.niveaux.get(i.wrapping_sub(1)).filter(|_| i > 0) {
-            if n.min <= prec.get_ref().min {
+            if min <= *prec.get_ref().min.get_ref() {
                 c.err(
                     sp.clone(),
                     format!(
                         "niveau \"{}\": min ({}) doit dépasser celui du niveau précédent ({})",
                         n.id,
-                        n.min,
-                        prec.get_ref().min
+                        min,
+                        *prec.get_ref().min.get_ref()
                     ),
                 );
             }
@@ -375,7 +377,7 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
         niveaux.push(Niveau {
             id: n.id.clone(),
             titre: n.titre.clone(),
-            min: n.min,
+            min,
             description: n.description.clone(),
         });
     }

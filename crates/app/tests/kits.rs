@@ -272,6 +272,8 @@ async fn on_behalf_of_an_organisation_with_peers() {
     // The worst answers are above nobody where the peers scored more.
     assert!(r.pairs.iter().flatten().all(|p| *p <= 50), "{:?}", r.pairs);
     assert_eq!(r.historique.len(), 2, "both results of the organisation");
+    // Recommendations look for partners and support in the organisation's département.
+    assert_eq!(r.territoire.as_deref(), Some("departement:42"));
     // The outsider cannot read it.
     assert!(matches!(
         app.resultat_kit(&outsider, &mine).await,

@@ -116,6 +116,9 @@ pub struct ResultatVue {
     pub nb_pairs: Option<usize>,
     /// The subject's other completed results of this kit, most recent first.
     pub historique: Vec<Passation>,
+    /// Where the recommendations' links look (`niveau:code`): the territory itself, or the
+    /// département of the organisation's headquarters.
+    pub territoire: Option<String>,
 }
 
 /// The answers of the partners of a group, compared.
@@ -558,12 +561,24 @@ impl App {
             s => store::du_sujet(&self.db, s.type_slug(), &s.code(), &vue.passation.kit_id).await?,
         };
         let (pairs, nb_pairs) = self.pairs(&vue, &resultat).await?;
+        let territoire = match &vue.sujet {
+            Sujet::Territoire(n, c) => Some(format!("{}:{c}", n.slug())),
+            Sujet::Organisation(id) => {
+                let mut conn = self.db.pool().acquire().await?;
+                organisations::get(&mut conn, *id)
+                    .await?
+                    .and_then(|f| f.org.commune)
+                    .map(|c| format!("departement:{}", c.departement_prefix()))
+            }
+            _ => None,
+        };
         Ok(ResultatVue {
             vue,
             resultat,
             pairs,
             nb_pairs,
             historique,
+            territoire,
         })
     }
 

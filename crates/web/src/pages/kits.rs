@@ -795,16 +795,12 @@ pub async fn resultat(
     };
     let tr = state.tr(visitor.lang);
     let kit = Arc::clone(&rv.vue.kit);
-    let territoire = match &rv.vue.sujet {
-        Sujet::Territoire(n, c) => Some(format!("{}:{c}", n.slug())),
-        _ => None,
-    };
     let affiche = kits_view::resultat_affiche(
         &kit,
         &rv.vue.reponses,
         &rv.resultat,
         &rv.pairs,
-        territoire.as_deref(),
+        rv.territoire.as_deref(),
         &tr,
     );
     let date = rv

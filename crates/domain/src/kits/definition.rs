@@ -147,6 +147,8 @@ struct QuestionBrute {
 struct ConditionBrute {
     question: String,
     valeurs: Vec<String>,
+    #[serde(default)]
+    hors_score: bool,
 }
 
 #[derive(Deserialize)]
@@ -916,10 +918,20 @@ fn construire_question(
                 }
             }
         }
+        if cb.hors_score && src.dim.is_some() {
+            err(
+                c,
+                format!("condition: hors_score demande une question source non notée (\"{}\" est notée : une meilleure réponse pourrait retirer des points)", src.id),
+            );
+        }
+        if cb.hors_score && !notee {
+            err(c, "condition: hors_score n'a de sens que pour une question notée".into());
+        }
         Some(Condition {
             source_id: cb.question.clone(),
             source,
             valeurs: cb.valeurs.clone(),
+            hors_score: cb.hors_score,
         })
     });
 

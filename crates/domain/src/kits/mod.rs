@@ -166,6 +166,10 @@ pub struct Condition {
     #[serde(skip)]
     pub source: usize,
     pub valeurs: Vec<String>,
+    /// Hidden, the question leaves the achievable score (as « ne nous concerne pas ») instead
+    /// of counting 0. Only on a condition whose source is not scored (a profile question).
+    #[serde(rename = "horsScore")]
+    pub hors_score: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,8 @@
 //! Each scored question gives a value between 0 and 1 (see `kits/README.md`), times its weight.
 //! A dimension's score is `100 × Σ(poids × value) / Σ(poids)` over its questions that apply: a
 //! question unanswered or hidden by its condition counts 0 and stays in the achievable score;
-//! only « ne nous concerne pas » takes it out. The overall score is the mean of the dimensions'
+//! only « ne nous concerne pas » takes it out, and a condition marked `hors_score` (on a profile
+//! question) takes its hidden questions out the same way. The overall score is the mean of the dimensions'
 //! scores weighted by their `poids`. Scores are rounded to one decimal.
 //!
 //! The promises (property tests in `tests.rs`): scores stay within 0–100; a better answer to one
@@ -102,6 +103,9 @@ impl Kit {
                 }
             }
             let Some(d) = q.dim else { continue };
+            if !visibles[i] && q.condition.as_ref().is_some_and(|c| c.hors_score) {
+                continue; // does not concern this respondent
+            }
             questions_d[d] += 1;
             match r.map(|r| valeur(q, r)) {
                 Some(None) => repondues_d[d] += 1,

@@ -540,3 +540,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_profile_condition_can_take_hidden_questions_out_of_the_score() {
+    let texte = EXEMPLE.replace(
+        "libelle_max = \"Tout à fait\"",
+        "libelle_max = \"Tout à fait\"\ncondition = { question = \"taille\", valeurs = [\"petite\"], hors_score = true }",
+    );
+    let k = lire(&texte).unwrap();
+    // "gouvernance" concerns only organisations with employees.
+    let sans = rep(
+        &k,
+        json!({"taille": "zero", "partenariats": "oui", "nombre": 12, "types": ["cooperation", "innovation"]}),
+    );
+    let avec = rep(
+        &k,
+        json!({"taille": "petite", "partenariats": "oui", "nombre": 12, "types": ["cooperation", "innovation"]}),
+    );
+    // pratiques without gouvernance: (1 + 1 + 2) / 4 = 100; with it unanswered: 4 / 5 = 80.
+    assert_eq!(k.noter(&sans).dimensions[0].score, Some(100.0));
+    assert_eq!(k.noter(&sans).dimensions[0].questions, 3);
+    assert_eq!(k.noter(&avec).dimensions[0].score, Some(80.0));
+    // Not on a scored source: a better answer could then take points away.
+    let e = lire(&EXEMPLE.replace(
+        "valeurs = [\"oui\"] }",
+        "valeurs = [\"oui\"], hors_score = true }",
+    ))
+    .unwrap_err();
+    contient(&e, "hors_score demande une question source non notée");
+}

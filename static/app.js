@@ -1,5 +1,8 @@
 // Alliances — progressive enhancement only: every page works without this file.
-// Territory autocomplete: the ARIA 1.2 combobox pattern over /api/v1/territoires.
+// Autocomplete (the ARIA 1.2 combobox pattern) over /api/v1/territoires (territories: the option
+// leads to the territory's page, or fills the field with `niveau:code` when the input has
+// `data-autocomplete-remplir`) and /api/v1/organisations/suggestions (the option leads to the
+// organisation's page; Enter without a chosen option still submits the full-text search).
 (function () {
   "use strict";
 
@@ -43,8 +46,16 @@
       }
     }
 
+    var remplir = input.hasAttribute("data-autocomplete-remplir");
     function go(i) {
-      if (i >= 0 && i < options.length) window.location.assign(options[i].url);
+      if (i < 0 || i >= options.length) return;
+      if (remplir) {
+        input.value = options[i].value;
+        lastQuery = input.value;
+        close();
+      } else {
+        window.location.assign(options[i].url);
+      }
     }
 
     function render(results) {
@@ -56,13 +67,19 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.appendChild(document.createTextNode(r.nom + " "));
-        var tag = document.createElement("span");
-        tag.className = "etiquette";
-        tag.textContent = (labels[r.niveau] || r.niveau) + " " + (r.niveau === "commune" ? (r.codeDepartement || "") : r.code);
-        li.appendChild(tag);
+        if (r.niveau) {
+          var tag = document.createElement("span");
+          tag.className = "etiquette";
+          tag.textContent = (labels[r.niveau] || r.niveau) + " " + (r.niveau === "commune" ? (r.codeDepartement || "") : r.code);
+          li.appendChild(tag);
+        }
         li.addEventListener("mousedown", function (e) { e.preventDefault(); go(i); });
         list.appendChild(li);
-        options.push({ el: li, url: r.url });
+        options.push({
+          el: li,
+          url: r.url || ("/organisations/" + r.id),
+          value: r.niveau ? r.niveau + ":" + r.code : r.nom
+        });
       });
       if (options.length === 0) { close(); return; }
       list.hidden = false;

@@ -538,3 +538,4 @@ kits-aucune-passation = You have not taken any kit yet.
 kits-kit = Kit
 kits-date = Date
 kits-etat = Status
+annuaire-suggestions = Suggested organisations

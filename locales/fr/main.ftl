@@ -538,3 +538,4 @@ kits-aucune-passation = Vous n'avez encore passé aucun kit.
 kits-kit = Kit
 kits-date = Date
 kits-etat = État
+annuaire-suggestions = Organisations suggérées

@@ -3,7 +3,8 @@
 //! a territory page listing it — axe-core on each.
 
 use alliances_e2e::{
-    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, with_browser,
+    admin_logged_in, axe_check, fill, find, goto, harness, main_text, wait_for, wait_for_path,
+    wait_for_text, with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
@@ -84,6 +85,61 @@ async fn create_search_and_moderate_organisations() -> Result<()> {
         axe_check(&c)
             .await
             .context("territory page with its organisations")?;
+
+        // The team: members page, an invitation, the invitation page seen by its recipient's
+        // address before they sign in.
+        goto(&c, &format!("{org_path}/membres")).await?;
+        axe_check(&c).await.context("members page")?;
+        fill(&c, &[("email", "benevole@asso.example")]).await?;
+        wait_for_text(&c, "benevole@asso.example").await?;
+        axe_check(&c)
+            .await
+            .context("members page with an invitation")?;
+        let link = harness()
+            .server
+            .wait_for_email_link("benevole@asso.example", "http")
+            .context("the invitation e-mail")?;
+        let path = link
+            .find("/invitations/")
+            .map(|at| link[at..].to_string())
+            .context("an /invitations/ link")?;
+        goto(&c, &path).await?;
+        wait_for(&c, "h1").await?;
+        axe_check(&c).await.context("invitation page")?;
+
+        // Autocomplete on the search box: a suggestion leads to the organisation's page; the
+        // territory field is filled with the chosen territory's code.
+        goto(&c, "/annuaire").await?;
+        find(&c, "#filtre-territoire")
+            .await?
+            .send_keys("Saint-Éti")
+            .await?;
+        let option = wait_for(&c, "#filtre-territoire-liste [role=option]").await?;
+        option.click().await?;
+        let value = find(&c, "#filtre-territoire").await?.prop("value").await?;
+        ensure!(
+            value.as_deref() == Some("commune:42218"),
+            "filled with the code, got {value:?}"
+        );
+        find(&c, "#filtre-q")
+            .await?
+            .send_keys("Réseau des res")
+            .await?;
+        wait_for(&c, "#filtre-q-liste [role=option]").await?;
+        axe_check(&c)
+            .await
+            .context("search page with suggestions open")?;
+        find(&c, "#filtre-q")
+            .await?
+            .send_keys(&format!(
+                "{}{}",
+                fantoccini::key::Key::Down,
+                fantoccini::key::Key::Enter
+            ))
+            .await?;
+        wait_for_path(&c, &org_path)
+            .await
+            .context("the suggestion leads to the organisation")?;
         Ok(())
     })
     .await

@@ -111,6 +111,20 @@ enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Creates an API token for an existing account and prints it (the only time it is shown):
+    /// for scripts and data stewards. Revocable from the account page.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        /// What the token is for (shown on the account page).
+        #[arg(long, default_value = "ligne de commande")]
+        name: String,
+        /// Read and write (default: read only).
+        #[arg(long)]
+        write: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -350,6 +364,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("account {id} ({email}) has the role {}", role.slug());
             println!("to choose its password, open within 48 hours: {link}");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateToken {
+                    email,
+                    name,
+                    write,
+                    db,
+                },
+        } => {
+            let config = load_config(&db, None)?;
+            init_logs(config.log_format);
+            let app = open(&config).await?;
+            let email = email.trim().to_lowercase();
+            let user = alliances_store::users::by_email(&app.db, &email)
+                .await?
+                .with_context(|| format!("no account with the address {email}: create it first with `alliances admin create-user`"))?;
+            let scope = if write {
+                alliances_app::jetons::Scope::ReadWrite
+            } else {
+                alliances_app::jetons::Scope::Read
+            };
+            let (_, token) = app
+                .create_api_token(user.id, &name, scope)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "token « {name} » ({}) for {email}; it is shown only now:",
+                scope.as_str()
+            );
+            println!("{token}");
             Ok(())
         }
         Command::Import { command } => import_command(command).await,

@@ -170,3 +170,64 @@ fn kit_check() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `alliances admin create-token`: a token for an existing account, printed once; an unknown
+/// address is refused with exit code 1.
+#[test]
+fn admin_create_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = alliances()
+        .args([
+            "admin",
+            "create-token",
+            "--email",
+            "personne@exemple.fr",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account with the address"));
+    let out = alliances()
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "outil@exemple.fr",
+            "--role",
+            "moderateur",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = alliances()
+        .args([
+            "admin",
+            "create-token",
+            "--email",
+            "Outil@Exemple.fr",
+            "--write",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        token.starts_with("alliances_") && token.len() > 60,
+        "{token}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read write"));
+}

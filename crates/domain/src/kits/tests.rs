@@ -425,7 +425,7 @@ fn tous_les_kits() -> Vec<Kit> {
 /// A random answer to question `q` (or none), from a random number.
 fn reponse_au_hasard(kit: &Kit, q: usize, x: u32) -> Option<Reponse> {
     let question = &kit.questions[q];
-    if x % 7 == 0 {
+    if x.is_multiple_of(7) {
         return None;
     }
     if question.non_applicable && x % 11 == 1 {

@@ -6,8 +6,10 @@
 #[macro_use]
 mod nomenclature;
 
+pub mod alliances;
 pub mod annuaire;
 pub mod comptes;
+pub mod dates;
 pub mod ingenieries;
 pub mod kits;
 pub mod odd;

@@ -5,6 +5,7 @@
 //! One module per aggregate; every write that affects a derived index appends to the change feed
 //! ([`changes`]) in the same transaction.
 
+pub mod alliances;
 pub mod audit;
 pub mod changes;
 pub mod db;

@@ -48,7 +48,7 @@ pub(crate) fn join_u8(v: &[u8]) -> String {
     v.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn split_u8(s: &str) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn split_u8(s: &str) -> Result<Vec<u8>, StoreError> {
     s.split(',')
         .filter(|p| !p.is_empty())
         .map(|p| {

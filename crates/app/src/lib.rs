@@ -1,6 +1,7 @@
 //! Use cases of Alliances shared by the web server and the CLI: opening the platform (database,
 //! migrations, referential, indexes), the territorial referential, the change feed.
 
+pub mod alliances;
 pub mod annuaire;
 pub mod catalyseurs;
 pub mod comptes;
@@ -67,6 +68,8 @@ pub struct App {
     pub cache_recherche: annuaire::recherche::CacheRecherche,
     /// Every version of every kit served (checked as a whole at start).
     kits: ArcSwap<kits::Catalogue>,
+    /// The list of public alliances, rebuilt when the change feed reports an alliance change.
+    alliances_liste: ArcSwap<alliances::liste::ListeAlliances>,
 }
 
 impl App {
@@ -88,6 +91,10 @@ impl App {
         let organisations = annuaire::index::build(&db, &territoires.referentiel)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        let alliances_liste = alliances::liste::ListeAlliances::construire(
+            &alliances_store::alliances::toutes(&db).await?,
+            &territoires.referentiel,
+        );
         Ok(Arc::new(App {
             db,
             territoires: ArcSwap::from_pointee(territoires),
@@ -98,7 +105,13 @@ impl App {
             refresh_lock: tokio::sync::Mutex::new(()),
             cache_recherche: Default::default(),
             kits: ArcSwap::from_pointee(kits),
+            alliances_liste: ArcSwap::from_pointee(alliances_liste),
         }))
+    }
+
+    /// The list of public alliances (a cheap snapshot).
+    pub fn alliances_liste(&self) -> Arc<alliances::liste::ListeAlliances> {
+        self.alliances_liste.load_full()
     }
 
     /// The current referential and its indexes (a cheap snapshot).
@@ -159,6 +172,17 @@ impl App {
                     }
                 }
             }
+        }
+        if batch
+            .iter()
+            .any(|c| c.entity == alliances::ENTITE || c.entity == "referentiel")
+        {
+            let fiches = alliances_store::alliances::toutes(&self.db).await?;
+            let liste = alliances::liste::ListeAlliances::construire(
+                &fiches,
+                &self.territoires().referentiel,
+            );
+            self.alliances_liste.store(Arc::new(liste));
         }
         self.applied_seq.store(last, Ordering::Release);
         Ok(batch.len())

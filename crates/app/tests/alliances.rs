@@ -443,3 +443,31 @@ async fn members_only_alliances_and_the_list() {
     });
     assert_eq!(total, 1, "17.17 served means SDG 17");
 }
+
+#[tokio::test]
+async fn demo_alliances_load_once_with_their_data() {
+    let (app, _g) = app().await;
+    app.charger_demo_annuaire(600).await.unwrap();
+    let n = app.charger_demo_alliances(12).await.unwrap();
+    assert!(n >= 10, "{n}");
+    assert_eq!(
+        app.charger_demo_alliances(12).await.unwrap(),
+        0,
+        "loaded once"
+    );
+    let liste = app.alliances_liste();
+    let (total, page) = liste.chercher(&Filtre {
+        limite: 100,
+        ..Default::default()
+    });
+    assert_eq!(total, n);
+    let vue = app.alliance(None, page[0].id).await.unwrap();
+    assert!(vue.fiche.demo);
+    assert!(vue.actifs().count() >= 2);
+    assert!(!vue.indicateurs[0].valeurs.is_empty());
+    assert!(vue.indicateurs[0]
+        .valeurs
+        .iter()
+        .all(|v| v.etat == "validee"));
+    assert_eq!(vue.journal.len(), 3);
+}

@@ -227,6 +227,12 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("demo content: kit results")?;
         tracing::info!("demo content: {resultats} kit results of demo organisations loaded now");
+        let alliances = app
+            .charger_demo_alliances(alliances_app::alliances::demo::DEMO_ALLIANCES)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo content: alliances")?;
+        tracing::info!("demo content: {alliances} fictional alliances loaded now");
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -4,6 +4,7 @@
 //! members and validated by the backbone, actions, the journal, the health panel. Every right is
 //! decided here from who the user is in which member organisation.
 
+pub mod demo;
 pub mod liste;
 
 use std::collections::HashMap;

@@ -50,6 +50,10 @@ pub enum BenchCommand {
     /// that reads the definition per submission), and the results page's server time through
     /// the router. Meaningful in a release build only.
     Kits(crate::bench_kits::KitsArgs),
+    /// Alliances (issue #6): the list filtered by territory at N alliances beside a scan and
+    /// SQLite, and the alliance page with 10 indicators × 5 years of monthly values. Meaningful
+    /// in a release build only.
+    Alliances(crate::bench_alliances::AlliancesArgs),
 }
 
 #[derive(Args)]
@@ -107,6 +111,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Annuaire(args) => crate::bench_annuaire::run(args).await,
         BenchCommand::AnnuaireHttp(args) => crate::bench_annuaire_http::run(args).await,
         BenchCommand::Kits(args) => crate::bench_kits::run(args).await,
+        BenchCommand::Alliances(args) => crate::bench_alliances::run(args).await,
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 bad input or failure (the message says what), 2 usage error.
 
 mod bench;
+mod bench_alliances;
 mod bench_annuaire;
 mod bench_annuaire_http;
 mod bench_annuaire_io;

@@ -59,7 +59,11 @@ fn fiche(r: &sqlx::any::AnyRow) -> Result<Fiche, StoreError> {
             probleme: r.try_get("probleme")?,
             territoires: lieux(&r.try_get::<String, _>("territoires")?)?,
             odd: split_u8(&r.try_get::<String, _>("odd")?)?,
-            cibles_odd17: cibles.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect(),
+            cibles_odd17: cibles
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect(),
             types_partenariat: types(&r.try_get::<String, _>("types_partenariat")?)?,
             forme: Forme::from_slug(&forme).ok_or_else(|| corrompu("forme", &forme))?,
             stade: Stade::from_slug(&stade).ok_or_else(|| corrompu("stade", &stade))?,
@@ -80,14 +84,28 @@ fn fiche(r: &sqlx::any::AnyRow) -> Result<Fiche, StoreError> {
 }
 
 fn territoires_txt(a: &Alliance) -> String {
-    a.territoires.iter().map(Lieu::cle).collect::<Vec<_>>().join(" ")
+    a.territoires
+        .iter()
+        .map(Lieu::cle)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn types_txt(a: &Alliance) -> String {
-    a.types_partenariat.iter().map(|t| t.slug()).collect::<Vec<_>>().join(",")
+    a.types_partenariat
+        .iter()
+        .map(|t| t.slug())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &Alliance, cree_par: Option<i64>, demo: bool, now: i64) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    a: &Alliance,
+    cree_par: Option<i64>,
+    demo: bool,
+    now: i64,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO alliances (nom, resume, probleme, territoires, odd, cibles_odd17, types_partenariat, forme, stade, date_debut, date_fin, publique, demo, cree_par, cree_le, modifie_le) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
@@ -113,7 +131,13 @@ pub async fn insert(conn: &mut AnyConnection, a: &Alliance, cree_par: Option<i64
 }
 
 /// Updates if still at `version`; false otherwise (someone saved in between).
-pub async fn update(conn: &mut AnyConnection, id: i64, version: i64, a: &Alliance, now: i64) -> Result<bool, StoreError> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    a: &Alliance,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE alliances SET nom = $1, resume = $2, probleme = $3, territoires = $4, odd = $5, cibles_odd17 = $6, types_partenariat = $7, forme = $8, stade = $9, \
          date_debut = $10, date_fin = $11, publique = $12, modifie_le = $13, version = version + 1 WHERE id = $14 AND version = $15",
@@ -152,7 +176,14 @@ pub async fn toutes(db: &Db) -> Result<Vec<Fiche>, StoreError> {
 }
 
 /// Writes a new version of the common agenda (members agree to versions).
-pub async fn set_agenda(conn: &mut AnyConnection, id: i64, vision: &str, objectifs: &str, theorie: &str, now: i64) -> Result<i64, StoreError> {
+pub async fn set_agenda(
+    conn: &mut AnyConnection,
+    id: i64,
+    vision: &str,
+    objectifs: &str,
+    theorie: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "UPDATE alliances SET agenda_vision = $1, agenda_objectifs = $2, agenda_theorie = $3, agenda_version = agenda_version + 1, agenda_modifie_le = $4, modifie_le = $4 \
          WHERE id = $5 RETURNING agenda_version",
@@ -202,20 +233,29 @@ fn membre(r: &sqlx::any::AnyRow) -> Result<Membre, StoreError> {
 }
 
 /// Every membership of an alliance (history included), oldest first.
-pub async fn membres(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<Membre>, StoreError> {
+pub async fn membres(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<Membre>, StoreError> {
     let sql = format!("SELECT {MEMBRE} WHERE m.alliance_id = $1 ORDER BY m.id");
     let rows = sqlx::query(&sql).bind(alliance_id).fetch_all(conn).await?;
     rows.iter().map(membre).collect()
 }
 
-pub async fn membre_par_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Membre>, StoreError> {
+pub async fn membre_par_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Membre>, StoreError> {
     let sql = format!("SELECT {MEMBRE} WHERE m.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(membre).transpose()
 }
 
 /// The alliances an organisation belongs to (accepted, not gone): `(alliance id, name, role)`.
-pub async fn de_l_organisation(db: &Db, organisation_id: i64) -> Result<Vec<(i64, String, String)>, StoreError> {
+pub async fn de_l_organisation(
+    db: &Db,
+    organisation_id: i64,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT a.id, a.nom, m.role FROM alliance_membres m JOIN alliances a ON a.id = m.alliance_id \
          WHERE m.organisation_id = $1 AND m.etat = 'acceptee' ORDER BY a.nom",
@@ -258,17 +298,35 @@ pub async fn insert_membre(
 
 /// Moves a membership from `depuis` to `vers` (`acceptee`, `refusee`, `partie`); false when it
 /// was no longer in `depuis`.
-pub async fn changer_etat_membre(conn: &mut AnyConnection, id: i64, depuis: &str, vers: &str, par: Option<i64>, now: i64) -> Result<bool, StoreError> {
+pub async fn changer_etat_membre(
+    conn: &mut AnyConnection,
+    id: i64,
+    depuis: &str,
+    vers: &str,
+    par: Option<i64>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let sql = if vers == "partie" {
         "UPDATE alliance_membres SET etat = $1, parti_le = $2, repondu_par = COALESCE(repondu_par, $3) WHERE id = $4 AND etat = $5"
     } else {
         "UPDATE alliance_membres SET etat = $1, repondu_le = $2, repondu_par = $3 WHERE id = $4 AND etat = $5"
     };
-    let done = sqlx::query(sql).bind(vers).bind(now).bind(par).bind(id).bind(depuis).execute(conn).await?;
+    let done = sqlx::query(sql)
+        .bind(vers)
+        .bind(now)
+        .bind(par)
+        .bind(id)
+        .bind(depuis)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_objectifs(conn: &mut AnyConnection, id: i64, objectifs: &str) -> Result<(), StoreError> {
+pub async fn set_objectifs(
+    conn: &mut AnyConnection,
+    id: i64,
+    objectifs: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE alliance_membres SET objectifs = $1 WHERE id = $2")
         .bind(objectifs)
         .bind(id)
@@ -278,22 +336,42 @@ pub async fn set_objectifs(conn: &mut AnyConnection, id: i64, objectifs: &str) -
 }
 
 pub async fn set_role(conn: &mut AnyConnection, id: i64, role: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE alliance_membres SET role = $1 WHERE id = $2").bind(role).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE alliance_membres SET role = $1 WHERE id = $2")
+        .bind(role)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Agreements to the agenda: `(organisation id, agenda version, when)`.
-pub async fn accords(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+pub async fn accords(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     let rows = sqlx::query("SELECT organisation_id, agenda_version, le FROM alliance_accords WHERE alliance_id = $1 ORDER BY le")
         .bind(alliance_id)
         .fetch_all(conn)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("organisation_id")?, r.try_get("agenda_version")?, r.try_get("le")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("organisation_id")?,
+                r.try_get("agenda_version")?,
+                r.try_get("le")?,
+            ))
+        })
         .collect()
 }
 
-pub async fn insert_accord(conn: &mut AnyConnection, alliance_id: i64, organisation_id: i64, version: i64, user_id: i64, now: i64) -> Result<(), StoreError> {
+pub async fn insert_accord(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+    organisation_id: i64,
+    version: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO alliance_accords (alliance_id, organisation_id, agenda_version, user_id, le) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (alliance_id, organisation_id, agenda_version) DO NOTHING",
@@ -309,16 +387,26 @@ pub async fn insert_accord(conn: &mut AnyConnection, alliance_id: i64, organisat
 }
 
 /// Who holds each backbone function: `(function slug, organisation id)`.
-pub async fn fonctions(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn fonctions(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query("SELECT fonction, organisation_id FROM alliance_fonctions WHERE alliance_id = $1 ORDER BY fonction")
         .bind(alliance_id)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get("fonction")?, r.try_get("organisation_id")?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("fonction")?, r.try_get("organisation_id")?)))
+        .collect()
 }
 
 /// Gives a function to an organisation (None: nobody).
-pub async fn set_fonction(conn: &mut AnyConnection, alliance_id: i64, fonction: &str, organisation_id: Option<i64>) -> Result<(), StoreError> {
+pub async fn set_fonction(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+    fonction: &str,
+    organisation_id: Option<i64>,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM alliance_fonctions WHERE alliance_id = $1 AND fonction = $2")
         .bind(alliance_id)
         .bind(fonction)
@@ -371,19 +459,30 @@ fn indicateur(r: &sqlx::any::AnyRow) -> Result<FicheIndicateur, StoreError> {
     })
 }
 
-pub async fn indicateurs(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<FicheIndicateur>, StoreError> {
+pub async fn indicateurs(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<FicheIndicateur>, StoreError> {
     let sql = format!("SELECT {INDICATEUR} FROM indicateurs WHERE alliance_id = $1 ORDER BY id");
     let rows = sqlx::query(&sql).bind(alliance_id).fetch_all(conn).await?;
     rows.iter().map(indicateur).collect()
 }
 
-pub async fn indicateur_par_id(conn: &mut AnyConnection, id: i64) -> Result<Option<FicheIndicateur>, StoreError> {
+pub async fn indicateur_par_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<FicheIndicateur>, StoreError> {
     let sql = format!("SELECT {INDICATEUR} FROM indicateurs WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(indicateur).transpose()
 }
 
-pub async fn insert_indicateur(conn: &mut AnyConnection, alliance_id: i64, i: &Indicateur, now: i64) -> Result<i64, StoreError> {
+pub async fn insert_indicateur(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+    i: &Indicateur,
+    now: i64,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO indicateurs (alliance_id, nom, definition, unite, sens, valeur_base, date_base, valeur_cible, date_cible, periodicite, desagregation, responsable, cree_le) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -443,7 +542,10 @@ fn valeur(r: &sqlx::any::AnyRow) -> Result<Valeur, StoreError> {
 }
 
 /// Every value of every indicator of an alliance, by indicator then period (one query).
-pub async fn valeurs_de_l_alliance(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<Valeur>, StoreError> {
+pub async fn valeurs_de_l_alliance(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<Valeur>, StoreError> {
     let sql = format!(
         "SELECT {VALEUR} FROM indicateur_valeurs v JOIN indicateurs i ON i.id = v.indicateur_id WHERE i.alliance_id = $1 ORDER BY v.indicateur_id, v.periode_jour, v.ventilation"
     );
@@ -451,15 +553,28 @@ pub async fn valeurs_de_l_alliance(conn: &mut AnyConnection, alliance_id: i64) -
     rows.iter().map(valeur).collect()
 }
 
-pub async fn valeur_par_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Valeur>, StoreError> {
+pub async fn valeur_par_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Valeur>, StoreError> {
     let sql = format!("SELECT {VALEUR} FROM indicateur_valeurs v WHERE v.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(valeur).transpose()
 }
 
-pub async fn valeur_de_periode(conn: &mut AnyConnection, indicateur_id: i64, periode: &str, ventilation: &str) -> Result<Option<Valeur>, StoreError> {
+pub async fn valeur_de_periode(
+    conn: &mut AnyConnection,
+    indicateur_id: i64,
+    periode: &str,
+    ventilation: &str,
+) -> Result<Option<Valeur>, StoreError> {
     let sql = format!("SELECT {VALEUR} FROM indicateur_valeurs v WHERE v.indicateur_id = $1 AND v.periode = $2 AND v.ventilation = $3");
-    let row = sqlx::query(&sql).bind(indicateur_id).bind(periode).bind(ventilation).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(indicateur_id)
+        .bind(periode)
+        .bind(ventilation)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(valeur).transpose()
 }
 
@@ -502,7 +617,13 @@ pub async fn declarer(
 }
 
 /// Validates or rejects a declared value; false when it was no longer declared.
-pub async fn statuer_valeur(conn: &mut AnyConnection, id: i64, etat: &str, par: i64, now: i64) -> Result<bool, StoreError> {
+pub async fn statuer_valeur(
+    conn: &mut AnyConnection,
+    id: i64,
+    etat: &str,
+    par: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query("UPDATE indicateur_valeurs SET etat = $1, valide_par = $2, valide_le = $3 WHERE id = $4 AND etat = 'declaree'")
         .bind(etat)
         .bind(par)
@@ -539,20 +660,30 @@ fn action(r: &sqlx::any::AnyRow) -> Result<Action, StoreError> {
         statut: r.try_get("statut")?,
         date_debut: r.try_get("date_debut")?,
         date_fin: r.try_get("date_fin")?,
-        indicateurs: ind.split(',').filter(|x| !x.is_empty()).map(|x| x.parse().map_err(|_| corrompu("indicateur", x))).collect::<Result<_, _>>()?,
+        indicateurs: ind
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().map_err(|_| corrompu("indicateur", x)))
+            .collect::<Result<_, _>>()?,
         version: r.try_get("version")?,
     })
 }
 
 const ACTION: &str = "id, alliance_id, titre, description, porteur, statut, date_debut, date_fin, indicateurs, version";
 
-pub async fn actions(conn: &mut AnyConnection, alliance_id: i64) -> Result<Vec<Action>, StoreError> {
+pub async fn actions(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Vec<Action>, StoreError> {
     let sql = format!("SELECT {ACTION} FROM alliance_actions WHERE alliance_id = $1 ORDER BY id");
     let rows = sqlx::query(&sql).bind(alliance_id).fetch_all(conn).await?;
     rows.iter().map(action).collect()
 }
 
-pub async fn action_par_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Action>, StoreError> {
+pub async fn action_par_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Action>, StoreError> {
     let sql = format!("SELECT {ACTION} FROM alliance_actions WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
     row.as_ref().map(action).transpose()
@@ -562,7 +693,11 @@ fn ids(v: &[i64]) -> String {
     v.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-pub async fn insert_action(conn: &mut AnyConnection, a: &Action, now: i64) -> Result<i64, StoreError> {
+pub async fn insert_action(
+    conn: &mut AnyConnection,
+    a: &Action,
+    now: i64,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO alliance_actions (alliance_id, titre, description, porteur, statut, date_debut, date_fin, indicateurs, cree_le, modifie_le) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -582,7 +717,11 @@ pub async fn insert_action(conn: &mut AnyConnection, a: &Action, now: i64) -> Re
 }
 
 /// Updates an action if still at `a.version`; false otherwise.
-pub async fn update_action(conn: &mut AnyConnection, a: &Action, now: i64) -> Result<bool, StoreError> {
+pub async fn update_action(
+    conn: &mut AnyConnection,
+    a: &Action,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE alliance_actions SET titre = $1, description = $2, porteur = $3, statut = $4, date_debut = $5, date_fin = $6, indicateurs = $7, modifie_le = $8, version = version + 1 \
          WHERE id = $9 AND version = $10",
@@ -616,7 +755,11 @@ pub struct Entree {
 }
 
 /// The latest `limit` entries, most recent first.
-pub async fn journal(conn: &mut AnyConnection, alliance_id: i64, limit: i64) -> Result<Vec<Entree>, StoreError> {
+pub async fn journal(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+    limit: i64,
+) -> Result<Vec<Entree>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, alliance_id, date, titre, participants, decisions, liens, cree_le FROM alliance_journal WHERE alliance_id = $1 ORDER BY date DESC, id DESC LIMIT $2",
     )
@@ -640,7 +783,12 @@ pub async fn journal(conn: &mut AnyConnection, alliance_id: i64, limit: i64) -> 
         .collect()
 }
 
-pub async fn insert_entree(conn: &mut AnyConnection, e: &Entree, auteur: i64, now: i64) -> Result<i64, StoreError> {
+pub async fn insert_entree(
+    conn: &mut AnyConnection,
+    e: &Entree,
+    auteur: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO alliance_journal (alliance_id, date, titre, participants, decisions, liens, auteur, cree_le) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )

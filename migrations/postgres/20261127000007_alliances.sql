@@ -135,3 +135,34 @@ CREATE TABLE alliance_journal (
     cree_le BIGINT NOT NULL
 );
 CREATE INDEX alliance_journal_alliance ON alliance_journal (alliance_id, date);
+
+-- Experimentation files (« droit d'alliance d'intérêt général ») and every step of their workflow.
+CREATE TABLE experimentations (
+    id BIGSERIAL PRIMARY KEY,
+    alliance_id BIGINT NOT NULL REFERENCES alliances (id) ON DELETE CASCADE,
+    titre TEXT NOT NULL,
+    hypothese TEXT NOT NULL,
+    regles TEXT NOT NULL,
+    territoires TEXT NOT NULL,
+    duree_mois BIGINT NOT NULL,
+    protocole TEXT NOT NULL,
+    -- comma-separated indicator ids (evaluation criteria)
+    criteres TEXT NOT NULL DEFAULT '',
+    etat TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1,
+    cree_le BIGINT NOT NULL,
+    modifie_le BIGINT NOT NULL
+);
+CREATE INDEX experimentations_alliance ON experimentations (alliance_id);
+CREATE INDEX experimentations_etat ON experimentations (etat);
+
+CREATE TABLE experimentation_etapes (
+    id BIGSERIAL PRIMARY KEY,
+    experimentation_id BIGINT NOT NULL REFERENCES experimentations (id) ON DELETE CASCADE,
+    de TEXT NOT NULL,
+    vers TEXT NOT NULL,
+    par BIGINT,
+    le BIGINT NOT NULL,
+    commentaire TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX experimentation_etapes_dossier ON experimentation_etapes (experimentation_id);

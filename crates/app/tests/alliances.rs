@@ -471,3 +471,138 @@ async fn demo_alliances_load_once_with_their_data() {
         .all(|v| v.etat == "validee"));
     assert_eq!(vue.journal.len(), 3);
 }
+
+#[tokio::test]
+async fn experimentation_files_follow_their_workflow() {
+    use alliances_domain::alliances::experimentation::{DossierSaisie, EtatDossier};
+    let (app, _g) = app().await;
+    let chef = user(&app, "chef@experimentation.fr").await;
+    let membre = user(&app, "membre@experimentation.fr").await;
+    let public = user(&app, "public@experimentation.fr").await;
+    let (mid, _) = app
+        .create_user_with_role(
+            "relecteur@etat.fr",
+            "Relectrice",
+            alliances_domain::comptes::Role::Moderateur,
+            "http://x/",
+        )
+        .await
+        .unwrap();
+    let relecteur = app.current_user(mid).await.unwrap().unwrap();
+    let backbone = organisation(&app, &chef, "Appui expérimentation", "42218").await;
+    let org_membre = organisation(&app, &membre, "Membre expérimentation", "42218").await;
+    let id = app
+        .creer_alliance(&chef, &saisie(), backbone)
+        .await
+        .unwrap();
+    let m = app
+        .proposer_membre(&chef, id, org_membre, "membre")
+        .await
+        .unwrap();
+    app.repondre_membre(&membre, m, true).await.unwrap();
+    let ind = app
+        .ajouter_indicateur(&chef, id, &indicateur(backbone))
+        .await
+        .unwrap();
+    let dossier = DossierSaisie {
+        titre: "Guichet unique jeunes".into(),
+        hypothese: "Un guichet commun réduit de moitié le délai d'accompagnement.".into(),
+        regles:
+            "Partage de données entre structures, aujourd'hui interdit sans convention nationale."
+                .into(),
+        territoires: vec!["commune:42218".into()],
+        duree_mois: Some(24),
+        protocole: "Comparaison avec un territoire témoin, mesure trimestrielle.".into(),
+        criteres: vec![ind],
+    };
+    // Only the backbone opens a file; every field checked.
+    assert!(matches!(
+        app.creer_dossier(&membre, id, &dossier).await,
+        Err(AllianceError::Interdit)
+    ));
+    let mut faux = dossier.clone();
+    faux.duree_mois = Some(120);
+    faux.criteres = vec![ind + 1000];
+    match app.creer_dossier(&chef, id, &faux).await {
+        Err(AllianceError::Invalide(e)) => assert_eq!(
+            e.iter().map(|x| x.champ).collect::<Vec<_>>(),
+            vec!["dureeMois", "criteres"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let d = app.creer_dossier(&chef, id, &dossier).await.unwrap();
+    // A draft: hidden from the public and from the register.
+    assert!(matches!(
+        app.dossier(Some(&public), d).await,
+        Err(AllianceError::Introuvable)
+    ));
+    assert!(app.dossier(Some(&membre), d).await.is_ok());
+    assert!(app.registre_experimentations().await.unwrap().is_empty());
+
+    let avancer = |u, version: i64, vers: &'static str, c: &'static str| {
+        let app = app.clone();
+        let u: CurrentUser = u;
+        async move { app.faire_avancer_dossier(&u, d, version, vers, c).await }
+    };
+    // The backbone submits; a reviewer cannot skip the review; a decision needs a comment.
+    assert!(matches!(
+        avancer(relecteur.clone(), 1, "depose", "").await,
+        Err(AllianceError::Refus(_))
+    ));
+    avancer(chef.clone(), 1, "depose", "").await.unwrap();
+    assert!(matches!(
+        app.modifier_dossier(&chef, d, 2, &dossier).await,
+        Err(AllianceError::Refus(_))
+    ));
+    assert!(matches!(
+        avancer(relecteur.clone(), 2, "autorise", "ok").await,
+        Err(AllianceError::Refus(_))
+    ));
+    assert!(matches!(
+        avancer(chef.clone(), 2, "en-instruction", "").await,
+        Err(AllianceError::Refus(_))
+    ));
+    assert!(matches!(
+        avancer(public.clone(), 2, "en-instruction", "").await,
+        Err(AllianceError::Interdit)
+    ));
+    avancer(relecteur.clone(), 2, "en-instruction", "")
+        .await
+        .unwrap();
+    assert!(matches!(
+        avancer(relecteur.clone(), 3, "autorise", " ").await,
+        Err(AllianceError::Invalide(_))
+    ));
+    // Two reviewers at once: the second, with the old version, is told.
+    avancer(relecteur.clone(), 3, "autorise", "Cadre juridique respecté")
+        .await
+        .unwrap();
+    assert!(matches!(
+        avancer(relecteur.clone(), 3, "refuse", "trop tard").await,
+        Err(AllianceError::Refus(_) | AllianceError::Conflit)
+    ));
+    avancer(chef.clone(), 4, "en-cours", "").await.unwrap();
+    avancer(chef.clone(), 5, "evalue", "Délai passé de 40 à 18 jours")
+        .await
+        .unwrap();
+    avancer(
+        relecteur.clone(),
+        6,
+        "generalise",
+        "À étendre au département",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        avancer(chef.clone(), 7, "arrete", "x").await,
+        Err(AllianceError::Refus(_))
+    ));
+
+    let vue = app.dossier(None, d).await.unwrap();
+    assert_eq!(vue.fiche.etat, EtatDossier::Generalise);
+    assert_eq!(vue.etapes.len(), 6);
+    assert_eq!(vue.etapes[2].commentaire, "Cadre juridique respecté");
+    assert_eq!(vue.etapes[2].par_nom.as_deref(), Some("Relectrice"));
+    assert!(vue.possibles.is_empty());
+    assert_eq!(app.registre_experimentations().await.unwrap().len(), 1);
+}

@@ -804,3 +804,53 @@ pub async fn insert_entree(
     .await?;
     Ok(row.try_get("id")?)
 }
+
+/// The alliances an organisation belongs to (accepted, not gone), with whether each is public:
+/// `(alliance id, name, role, public)`.
+pub async fn de_l_organisation_avec_visibilite(
+    db: &Db,
+    organisation_id: i64,
+) -> Result<Vec<(i64, String, String, bool)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.nom, m.role, a.publique FROM alliance_membres m JOIN alliances a ON a.id = m.alliance_id \
+         WHERE m.organisation_id = $1 AND m.etat = 'acceptee' ORDER BY a.nom, a.id",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("nom")?,
+                r.try_get("role")?,
+                r.try_get::<i64, _>("publique")? != 0,
+            ))
+        })
+        .collect()
+}
+
+/// Memberships proposed to an organisation and not answered: `(alliance id, membership id,
+/// alliance name, role)`.
+pub async fn propositions(
+    db: &Db,
+    organisation_id: i64,
+) -> Result<Vec<(i64, i64, String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.id AS alliance_id, m.id AS membre_id, a.nom, m.role FROM alliance_membres m JOIN alliances a ON a.id = m.alliance_id \
+         WHERE m.organisation_id = $1 AND m.etat = 'proposee' ORDER BY m.id",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("alliance_id")?,
+                r.try_get("membre_id")?,
+                r.try_get("nom")?,
+                r.try_get("role")?,
+            ))
+        })
+        .collect()
+}

@@ -9,6 +9,7 @@ pub mod alliances;
 pub mod audit;
 pub mod changes;
 pub mod db;
+pub mod experimentations;
 pub mod import_rows;
 pub mod imports;
 pub mod invitations;

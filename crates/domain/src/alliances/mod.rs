@@ -7,6 +7,7 @@
 //! - [`indicateurs`]: indicators, reporting periods, freshness, plausibility of a value;
 //! - [`sante`]: the five conditions of Collective Impact as rules over the alliance's data.
 
+pub mod experimentation;
 pub mod indicateurs;
 pub mod sante;
 

@@ -5,6 +5,7 @@
 //! decided here from who the user is in which member organisation.
 
 pub mod demo;
+pub mod experimentations;
 pub mod liste;
 
 use std::collections::HashMap;
@@ -994,5 +995,26 @@ fn acteur(u: &CurrentUser, orgs: &[(i64, String)], membres: &[Membre]) -> Acteur
             .map(|(o, r)| (*o, r == "proprietaire"))
             .collect(),
         staff,
+    }
+}
+
+// Read-only helpers for the web pages (organisation pages).
+impl App {
+    /// The alliances an organisation belongs to (accepted, not gone), with whether each is
+    /// public: `(alliance id, name, role, public)`.
+    pub async fn alliances_publiques_ou_non(
+        &self,
+        organisation: i64,
+    ) -> Result<Vec<(i64, String, String, bool)>, AllianceError> {
+        Ok(store::de_l_organisation_avec_visibilite(&self.db, organisation).await?)
+    }
+
+    /// The memberships proposed to an organisation and not answered yet:
+    /// `(alliance id, membership id, alliance name, role)`.
+    pub async fn propositions_de_l_organisation(
+        &self,
+        organisation: i64,
+    ) -> Result<Vec<(i64, i64, String, String)>, AllianceError> {
+        Ok(store::propositions(&self.db, organisation).await?)
     }
 }

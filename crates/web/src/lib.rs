@@ -2,6 +2,7 @@
 //! Handlers parse the request, call the app, and render a template or JSON; no SQL and no
 //! business rule here.
 
+pub mod alliances_view;
 pub mod annuaire_view;
 pub mod api;
 pub mod assets;

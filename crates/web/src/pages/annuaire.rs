@@ -421,6 +421,7 @@ struct OrganisationPage {
     peut_revendiquer: bool,
     natures: Vec<(String, String)>,
     api_href: String,
+    alliances: super::alliances::AlliancesOrganisation,
 }
 
 fn ressource_ligne(
@@ -478,13 +479,22 @@ pub async fn organisation(
         }
         Lecture::Vue(v) => v,
     };
-    render_organisation(&state, &visitor, &vue)
+    let alliances = super::alliances::de_l_organisation(
+        &state,
+        &state.tr(visitor.lang),
+        vue.fiche.id,
+        vue.role.is_some() || vue.peut_modifier,
+        vue.peut_gerer,
+    )
+    .await?;
+    render_organisation(&state, &visitor, &vue, alliances)
 }
 
 fn render_organisation(
     state: &AppState,
     visitor: &Visitor,
     vue: &Vue,
+    alliances: super::alliances::AlliancesOrganisation,
 ) -> Result<Response, PageError> {
     let tr = state.tr(visitor.lang);
     let territoires = state.app.territoires();
@@ -623,6 +633,7 @@ fn render_organisation(
             .map(|n| (n.slug().to_string(), nature_label(*n, tr.lang).to_string()))
             .collect(),
         api_href: format!("/api/v1/organisations/{}", vue.fiche.id),
+        alliances,
         layout: l,
     };
     render(&page)

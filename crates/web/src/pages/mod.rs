@@ -2,6 +2,7 @@
 
 pub mod accueil;
 pub mod admin;
+pub mod alliances;
 pub mod annuaire;
 pub mod api_doc;
 pub mod compte;

@@ -204,6 +204,8 @@ struct TerritoirePage {
     layout: Layout,
     fiche: Fiche,
     organisations: Organisations,
+    /// The public alliances acting there: count in words, (href, name), the link to all.
+    alliances: (String, Vec<(String, String)>, String),
 }
 
 /// The territory's organisations: how many, the first ones, the link to all of them.
@@ -310,10 +312,12 @@ pub async fn fiche(
             )
         })
         .collect();
+    let alliances = super::alliances::du_territoire(&state, &tr, &cle);
     render(&TerritoirePage {
         layout,
         fiche,
         organisations,
+        alliances,
     })
 }
 

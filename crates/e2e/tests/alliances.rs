@@ -1,0 +1,175 @@
+//! The alliances in a real browser: an alliance created through the form (errors summarised
+//! and focused), its page, a value declared then validated on the indicators page — axe-core on
+//! the list, the creation form (with and without errors), the alliance page and each sub-page.
+
+use alliances_e2e::{
+    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, with_browser,
+};
+use anyhow::{ensure, Context, Result};
+
+const PASSWORD: &str = "les alliances du bien commun";
+
+/// The last ended quarter (`2026-T3`) on day `z` since 1970-01-01 (civil-from-days).
+fn trimestre_passe(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = (m - 1) / 3 + 1;
+    if t == 1 {
+        format!("{}-T4", y - 1)
+    } else {
+        format!("{y}-T{}", t - 1)
+    }
+}
+
+async fn set_dates(c: &fantoccini::Client, dates: &[(&str, &str)]) -> Result<()> {
+    for (nom, valeur) in dates {
+        c.execute(
+            "document.getElementById('champ-' + arguments[0]).value = arguments[1];",
+            vec![(*nom).into(), (*valeur).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn path(c: &fantoccini::Client) -> Result<String> {
+    Ok(c.current_url().await?.path().to_string())
+}
+
+#[tokio::test]
+async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
+    with_browser("alliances", |c| async move {
+        admin_logged_in(&c, "alliances-admin@asso.example", "Camille", PASSWORD).await?;
+        // The backbone organisation first.
+        goto(&c, "/organisations/nouvelle").await?;
+        find(&c, "#champ-profil")
+            .await?
+            .send_keys("Association")
+            .await?;
+        fill(
+            &c,
+            &[("nom", "Maison des solidarités"), ("codeCommune", "42218")],
+        )
+        .await?;
+        wait_for_text(&c, "Maison des solidarités").await?;
+
+        goto(&c, "/alliances").await?;
+        axe_check(&c).await.context("list")?;
+        goto(&c, "/alliances/nouvelle").await?;
+        axe_check(&c).await.context("creation form")?;
+        // Errors: no territory, an end before the start (date inputs set by script: typing in
+        // them depends on the browser's locale).
+        set_dates(
+            &c,
+            &[("dateDebut", "2026-06-01"), ("dateFin", "2026-01-01")],
+        )
+        .await?;
+        fill(
+            &c,
+            &[
+                ("nom", "Alliance pour l'emploi des jeunes"),
+                ("resume", "Ramener vers l'emploi les jeunes du quartier."),
+            ],
+        )
+        .await?;
+        wait_for(&c, "#resume-erreurs").await?;
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            focused.as_str() == Some("resume-erreurs"),
+            "focus on the error summary, got {focused}"
+        );
+        let text = main_text(&c).await?;
+        ensure!(text.contains("précède"), "{text}");
+        axe_check(&c).await.context("creation form with errors")?;
+        set_dates(&c, &[("dateDebut", ""), ("dateFin", "")]).await?;
+        fill(&c, &[("territoires", "commune:42218")]).await?;
+        wait_for(&c, ".sante-conditions").await?;
+        let alliance = path(&c).await?;
+        ensure!(alliance.starts_with("/alliances/"), "{alliance}");
+        let text = main_text(&c).await?;
+        ensure!(
+            text.contains("Alliance pour l'emploi des jeunes") && text.contains("Agenda commun"),
+            "{text}"
+        );
+        axe_check(&c).await.context("alliance page")?;
+
+        // An indicator, then a value declared for the last ended quarter, then validated.
+        goto(&c, &format!("{alliance}/indicateurs/nouveau")).await?;
+        axe_check(&c).await.context("indicator form")?;
+        set_dates(
+            &c,
+            &[("dateBase", "2025-01-01"), ("dateCible", "2027-12-31")],
+        )
+        .await?;
+        fill(
+            &c,
+            &[
+                ("nom", "Jeunes accompagnés"),
+                (
+                    "definition",
+                    "Jeunes de 16 à 25 ans suivis au moins une fois",
+                ),
+                ("unite", "personnes"),
+                ("valeurBase", "10"),
+                ("valeurCible", "50"),
+            ],
+        )
+        .await?;
+        wait_for(&c, ".indicateur").await?;
+        find(&c, ".indicateur a[href$=\"/valeur\"]")
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, "#champ-periode").await?;
+        axe_check(&c).await.context("value form")?;
+        let passee = trimestre_passe(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs() as i64
+                / 86_400,
+        );
+        fill(&c, &[("periode", &passee), ("valeur", "24")]).await?;
+        wait_for(&c, "button[value=valider]").await?;
+        axe_check(&c).await.context("indicators page")?;
+        find(&c, "button[value=valider]").await?.click().await?;
+        wait_for(&c, ".etat-valeur-validee").await?;
+        ensure!(find(&c, ".indicateur svg").await.is_ok(), "a chart");
+        let text = main_text(&c).await?;
+        ensure!(
+            text.contains("validée") && text.contains("24 personnes"),
+            "{text}"
+        );
+        axe_check(&c)
+            .await
+            .context("indicators page after validation")?;
+
+        for sous in [
+            "membres",
+            "actions",
+            "journal",
+            "agenda",
+            "modifier",
+            "actions/nouvelle",
+            "journal/nouvelle",
+        ] {
+            goto(&c, &format!("{alliance}/{sous}")).await?;
+            wait_for(&c, "h1").await?;
+            axe_check(&c)
+                .await
+                .with_context(|| format!("sub-page {sous}"))?;
+        }
+        Ok(())
+    })
+    .await
+}

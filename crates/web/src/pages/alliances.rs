@@ -33,6 +33,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 const PAR_PAGE: usize = 20;
 
 type Champs = Vec<(String, String)>;
+/// (value, label, selected) of a select or a group of checkboxes.
+type Choix = Vec<(String, String, bool)>;
+/// A fact of the page: its label and its values, each with an optional link.
+type Fait = (String, Vec<(String, Option<String>)>);
+/// The user's organisations and the one chosen as backbone.
+type Backbones = (Vec<(i64, String)>, Option<i64>);
 
 impl From<AllianceError> for PageError {
     fn from(e: AllianceError) -> Self {
@@ -592,7 +598,7 @@ fn form_alliance(
     alliance: Option<(i64, &str)>,
     s: &AllianceSaisie,
     version: Option<i64>,
-    backbones: Option<(Vec<(i64, String)>, Option<i64>)>,
+    backbones: Option<Backbones>,
     erreurs: &[ChampErreur],
     alerte: Option<String>,
 ) -> Result<Response, PageError> {
@@ -984,7 +990,7 @@ pub struct Presentation {
     pub entete: Entete,
     pub resume: Vec<String>,
     pub probleme: Vec<String>,
-    pub faits: Vec<(String, Vec<(String, Option<String>)>)>,
+    pub faits: Vec<Fait>,
     pub odd: Vec<(u8, String)>,
     pub sante: Vec<SanteLigne>,
     pub actifs: Vec<MembreLigne>,
@@ -992,7 +998,7 @@ pub struct Presentation {
     pub anciens: Vec<MembreLigne>,
     pub agenda: Option<Agenda>,
     /// (slug, label, choices of holder, who holds it).
-    pub fonctions: Vec<(String, String, Vec<(String, String, bool)>, String)>,
+    pub fonctions: Vec<(String, String, Choix, String)>,
     pub indicateurs: Vec<IndicateurLigne>,
     pub actions: Vec<ActionLigne>,
     pub journal: Vec<EntreeLigne>,
@@ -1019,7 +1025,7 @@ fn presenter(vue: &Vue, courant: &str, tr: &Tr, r: &Referentiel) -> Presentation
     let acteur = &vue.acteur;
     let gerer = acteur.est_backbone();
     let nom_org = |o: i64| vue.nom_membre(o).unwrap_or("?").to_string();
-    let mut faits: Vec<(String, Vec<(String, Option<String>)>)> = Vec::new();
+    let mut faits: Vec<Fait> = Vec::new();
     faits.push((
         tr.t("alliances-territoires"),
         a.territoires

@@ -169,6 +169,59 @@ async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
                 .await
                 .with_context(|| format!("sub-page {sous}"))?;
         }
+
+        // An experimentation file: the draft form (with an error, then right), the file page,
+        // a step of the workflow, the public register.
+        goto(&c, &format!("{alliance}/experimentations/nouvelle")).await?;
+        axe_check(&c).await.context("experimentation form")?;
+        fill(&c, &[("titre", "Guichet commun pour les jeunes")]).await?;
+        wait_for(&c, "#resume-erreurs").await?;
+        axe_check(&c)
+            .await
+            .context("experimentation form with errors")?;
+        find(&c, "#champ-criteres input[type=checkbox]")
+            .await?
+            .click()
+            .await?;
+        fill(
+            &c,
+            &[
+                (
+                    "hypothese",
+                    "Un guichet commun divise par deux le délai d'accompagnement.",
+                ),
+                (
+                    "regles",
+                    "Partager les dossiers entre structures sans convention nationale.",
+                ),
+                ("territoires", "commune:42218"),
+                ("dureeMois", "18"),
+                (
+                    "protocole",
+                    "Comparaison trimestrielle avec un territoire témoin.",
+                ),
+            ],
+        )
+        .await?;
+        wait_for(&c, "#champ-vers").await?;
+        ensure!(
+            path(&c).await?.starts_with("/experimentations/"),
+            "the file's page"
+        );
+        axe_check(&c)
+            .await
+            .context("experimentation file (draft)")?;
+        find(&c, "form[action$=\"/etape\"] button")
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&c, "Déposé").await?;
+        axe_check(&c)
+            .await
+            .context("experimentation file (submitted)")?;
+        goto(&c, "/experimentations").await?;
+        wait_for_text(&c, "Guichet commun pour les jeunes").await?;
+        axe_check(&c).await.context("experimentation register")?;
         Ok(())
     })
     .await

@@ -87,6 +87,31 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/alliances/{id}/journal", get(pages::alliances::journal))
         .route(
+            "/alliances/export.csv",
+            get(api::alliances::export_alliances),
+        )
+        .route(
+            "/alliances/{id}/indicateurs.csv",
+            get(api::alliances::export_valeurs),
+        )
+        .route(
+            "/alliances/{id}/experimentations/nouvelle",
+            get(pages::experimentations::nouveau).post(pages::experimentations::nouveau_post),
+        )
+        .route("/experimentations", get(pages::experimentations::registre))
+        .route(
+            "/experimentations/{id}",
+            get(pages::experimentations::dossier),
+        )
+        .route(
+            "/experimentations/{id}/modifier",
+            get(pages::experimentations::modifier).post(pages::experimentations::modifier_post),
+        )
+        .route(
+            "/experimentations/{id}/etape",
+            post(pages::experimentations::etape),
+        )
+        .route(
             "/alliances/{id}/journal/nouvelle",
             get(pages::alliances::entree_nouvelle).post(pages::alliances::entree_nouvelle_post),
         )
@@ -244,6 +269,12 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         .route("/api/v1/moi", get(api::compte::moi))
+        .route("/api/v1/alliances", get(api::alliances::liste))
+        .route("/api/v1/alliances/{id}", get(api::alliances::alliance))
+        .route(
+            "/api/v1/experimentations",
+            get(api::alliances::experimentations),
+        )
         .route("/api/v1/kits", get(api::kits::liste))
         .route("/api/v1/kits/resultats", get(api::kits::mes_resultats))
         .route("/api/v1/kits/resultats/{cle}", get(api::kits::resultat))

@@ -8,7 +8,8 @@ use alliances_domain::alliances::experimentation::{
 use alliances_domain::annuaire::organisation::texte;
 use alliances_domain::annuaire::ChampErreur;
 use alliances_store::alliances as store_alliances;
-use alliances_store::experimentations::{self as store, Etape, FicheDossier};
+use alliances_store::experimentations as store;
+pub use alliances_store::experimentations::{Etape, FicheDossier};
 
 use super::AllianceError;
 use crate::comptes::CurrentUser;

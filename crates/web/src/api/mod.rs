@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
 
+pub mod alliances;
 pub mod compte;
 pub mod kits;
 pub mod organisations;
@@ -43,6 +44,9 @@ use utoipa::OpenApi;
         kits::score,
         kits::mes_resultats,
         kits::resultat,
+        alliances::liste,
+        alliances::alliance,
+        alliances::experimentations,
     ),
     components(schemas(
         Problem,
@@ -77,11 +81,19 @@ use utoipa::OpenApi;
         kits::SujetPassation,
         kits::ResultatPassation,
         kits::ComparaisonPairs,
+        alliances::AllianceResume,
+        alliances::AllianceDetail,
+        alliances::MembreAlliance,
+        alliances::IndicateurAlliance,
+        alliances::ValeurIndicateur,
+        alliances::ConditionSante,
+        alliances::Experimentation,
     )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
         (name = "organisations", description = "L'annuaire des organisations : recherche à facettes, fiches, offres et besoins ; écriture avec un jeton « lecture et écriture »"),
         (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
+        (name = "alliances", description = "Les alliances publiques : liste filtrée par territoire, ODD, type, forme et stade ; une alliance avec ses membres, ses indicateurs partagés (valeurs validées) et son tableau de santé ; le registre des expérimentations"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

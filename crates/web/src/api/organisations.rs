@@ -732,11 +732,11 @@ fn reponse_organisation(
 // Search
 
 /// `o<offset>`: the position of the next page.
-fn curseur(offset: usize) -> String {
+pub(crate) fn curseur(offset: usize) -> String {
     format!("o{offset}")
 }
 
-fn lire_curseur(s: &str) -> Result<usize, Problem> {
+pub(crate) fn lire_curseur(s: &str) -> Result<usize, Problem> {
     s.strip_prefix('o')
         .filter(|d| !d.is_empty() && d.len() <= 9 && d.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|d| d.parse().ok())

@@ -7,6 +7,7 @@ pub mod annuaire;
 pub mod api_doc;
 pub mod compte;
 pub mod erreurs;
+pub mod experimentations;
 pub mod imports;
 pub mod kits;
 pub mod membres;

@@ -775,3 +775,7 @@ experimentations-commentaire = Comment
 experimentations-commentaire-aide = Required for a decision (authorisation, refusal, evaluation, generalisation, stop): it gives the reasons.
 experimentations-faire-avancer = Move the file on
 experimentations-valider-etape = Confirm the step
+alliances-evaluation-titre = Evaluation of the partnership
+alliances-evaluation-texte = Each member answers the evaluation grid separately (three objects, seven approaches); the synthesis shows where views converge and where they diverge.
+alliances-evaluation-synthese = See the evaluation's synthesis
+alliances-evaluation-repondre = Answer the evaluation grid

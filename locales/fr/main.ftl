@@ -775,3 +775,7 @@ experimentations-commentaire = Commentaire
 experimentations-commentaire-aide = Obligatoire pour une décision (autorisation, refus, évaluation, généralisation, arrêt) : il en donne les motifs.
 experimentations-faire-avancer = Faire avancer le dossier
 experimentations-valider-etape = Valider l'étape
+alliances-evaluation-titre = Évaluation du partenariat
+alliances-evaluation-texte = Chaque membre répond séparément à la grille d'évaluation (trois objets, sept approches) ; la synthèse montre où les regards convergent et où ils divergent.
+alliances-evaluation-synthese = Voir la synthèse de l'évaluation
+alliances-evaluation-repondre = Répondre à la grille d'évaluation

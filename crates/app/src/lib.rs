@@ -66,6 +66,8 @@ pub struct App {
     refresh_lock: tokio::sync::Mutex<()>,
     /// Answers of recent searches, dropped whenever the index changes.
     pub cache_recherche: annuaire::recherche::CacheRecherche,
+    /// Rows of import batches this process committed, indexed from memory by the refresh.
+    lots_ecrits: annuaire::index::LotsEcrits,
     /// Every version of every kit served (checked as a whole at start).
     kits: ArcSwap<kits::Catalogue>,
     /// The list of public alliances, rebuilt when the change feed reports an alliance change.
@@ -104,6 +106,7 @@ impl App {
             organisations,
             refresh_lock: tokio::sync::Mutex::new(()),
             cache_recherche: Default::default(),
+            lots_ecrits: Default::default(),
             kits: ArcSwap::from_pointee(kits),
             alliances_liste: ArcSwap::from_pointee(alliances_liste),
         }))
@@ -154,6 +157,19 @@ impl App {
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             self.cache_recherche.invalider();
         } else {
+            // Imports announce a whole batch as one id range `first-last`.
+            let plages: Vec<(i64, i64)> = batch
+                .iter()
+                .filter(|c| c.entity == annuaire::ENTITE_LOT)
+                .filter_map(|c| {
+                    let (a, b) = c.entity_id.split_once('-')?;
+                    Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?))
+                })
+                .collect();
+            if !plages.is_empty() {
+                self.reindex_organisation_ranges(&plages).await?;
+            }
+            // After the ranges: a record changed after its import batch gets its latest content.
             let mut ids: Vec<i64> = batch
                 .iter()
                 .filter(|c| c.entity == annuaire::ENTITE)
@@ -163,14 +179,6 @@ impl App {
             ids.dedup();
             if !ids.is_empty() {
                 self.reindex_organisations(&ids).await?;
-            }
-            // Imports announce a whole batch as one id range `first-last`.
-            for c in batch.iter().filter(|c| c.entity == annuaire::ENTITE_LOT) {
-                if let Some((a, b)) = c.entity_id.split_once('-') {
-                    if let (Ok(a), Ok(b)) = (a.parse::<i64>(), b.parse::<i64>()) {
-                        self.reindex_organisation_range(a, b).await?;
-                    }
-                }
             }
         }
         if batch

@@ -606,3 +606,65 @@ async fn experimentation_files_follow_their_workflow() {
     assert!(vue.possibles.is_empty());
     assert_eq!(app.registre_experimentations().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn members_evaluate_the_partnership_together() {
+    let (app, _g) = app().await;
+    let chef = user(&app, "chef@evaluation.fr").await;
+    let membre = user(&app, "membre@evaluation.fr").await;
+    let intrus = user(&app, "intrus@evaluation.fr").await;
+    let backbone = organisation(&app, &chef, "Appui évaluation", "42218").await;
+    let org = organisation(&app, &membre, "Membre évaluation", "42218").await;
+    let id = app
+        .creer_alliance(&chef, &saisie(), backbone)
+        .await
+        .unwrap();
+    let m = app.proposer_membre(&chef, id, org, "membre").await.unwrap();
+    app.repondre_membre(&membre, m, true).await.unwrap();
+    assert!(app.evaluation_de_l_alliance(id).await.unwrap().is_none());
+    assert!(matches!(
+        app.evaluer_alliance(&intrus, id).await,
+        Err(alliances_app::kits::KitError::Refus(_))
+    ));
+    let a = app.evaluer_alliance(&chef, id).await.unwrap();
+    assert_eq!(
+        app.evaluer_alliance(&chef, id).await.unwrap(),
+        a,
+        "one passation per person"
+    );
+    let b = app.evaluer_alliance(&membre, id).await.unwrap();
+    let groupe = app
+        .evaluation_de_l_alliance(id)
+        .await
+        .unwrap()
+        .expect("the alliance's group");
+    for (u, cle) in [(&chef, &a), (&membre, &b)] {
+        let kit = app.passation(u, cle).await.unwrap().kit;
+        for s in 0..kit.sections.len() {
+            let champs: Vec<(String, Vec<String>)> = kit.sections[s]
+                .questions
+                .clone()
+                .filter_map(|q| {
+                    let v = match &kit.questions[q].genre {
+                        alliances_domain::kits::Genre::Echelle { .. } => {
+                            if u.id == chef.id { "5" } else { "1" }.to_string()
+                        }
+                        alliances_domain::kits::Genre::ChoixUnique { options, .. } => {
+                            options[0].id.clone()
+                        }
+                        _ => return None,
+                    };
+                    Some((kit.questions[q].id.clone(), vec![v]))
+                })
+                .collect();
+            app.enregistrer_section(u, cle, s, &champs, s + 1)
+                .await
+                .unwrap();
+        }
+        app.terminer_kit(u, cle).await.unwrap();
+    }
+    let s = app.synthese_groupe(&membre, &groupe).await.unwrap();
+    assert_eq!(s.partenaires.len(), 2);
+    assert!(s.ecarts.iter().any(|e| e.divergent));
+    assert!(app.synthese_groupe(&intrus, &groupe).await.is_err());
+}

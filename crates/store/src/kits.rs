@@ -220,6 +220,8 @@ pub struct Groupe {
     pub jeton_hash: String,
     pub cree_par: i64,
     pub created_at: i64,
+    /// The alliance whose partners evaluate together (None: a group created by its link).
+    pub alliance_id: Option<i64>,
 }
 
 fn groupe_from_row(r: &sqlx::any::AnyRow) -> Result<Groupe, sqlx::Error> {
@@ -231,14 +233,16 @@ fn groupe_from_row(r: &sqlx::any::AnyRow) -> Result<Groupe, sqlx::Error> {
         jeton_hash: r.try_get("jeton_hash")?,
         cree_par: r.try_get("cree_par")?,
         created_at: r.try_get("created_at")?,
+        alliance_id: r.try_get("alliance_id")?,
     })
 }
 
-const GROUPE_COLUMNS: &str = "id, cle, kit_id, titre, jeton_hash, cree_par, created_at";
+const GROUPE_COLUMNS: &str =
+    "id, cle, kit_id, titre, jeton_hash, cree_par, created_at, alliance_id";
 
 pub async fn insert_groupe(conn: &mut AnyConnection, g: &Groupe) -> Result<i64, StoreError> {
     let row = sqlx::query(
-        "INSERT INTO kit_groupes (cle, kit_id, titre, jeton_hash, cree_par, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO kit_groupes (cle, kit_id, titre, jeton_hash, cree_par, created_at, alliance_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&g.cle)
     .bind(&g.kit_id)
@@ -246,6 +250,7 @@ pub async fn insert_groupe(conn: &mut AnyConnection, g: &Groupe) -> Result<i64, 
     .bind(&g.jeton_hash)
     .bind(g.cree_par)
     .bind(g.created_at)
+    .bind(g.alliance_id)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -322,4 +327,19 @@ pub async fn a_des_passations(db: &Db, user_id: i64) -> Result<bool, StoreError>
         .fetch_optional(db.pool())
         .await?;
     Ok(row.is_some())
+}
+
+/// The evaluation group of an alliance, if its partners started one.
+pub async fn groupe_de_l_alliance(
+    conn: &mut AnyConnection,
+    alliance_id: i64,
+) -> Result<Option<Groupe>, StoreError> {
+    let sql = format!(
+        "SELECT {GROUPE_COLUMNS} FROM kit_groupes WHERE alliance_id = $1 ORDER BY id LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(alliance_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(groupe_from_row).transpose()?)
 }

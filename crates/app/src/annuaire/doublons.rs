@@ -92,7 +92,7 @@ pub async fn detecter_import(
     }
     let mut candidats: HashMap<usize, Vec<(f64, i64, RaisonDoublon)>> = HashMap::new();
     for (k, autre, nom_b) in
-        import_rows::voisins(conn, &voisinages, VOISINS_APRES, VOISINS_AVANT).await?
+        import_rows::voisins(conn, backend, &voisinages, VOISINS_APRES, VOISINS_AVANT).await?
     {
         let (id, nom_a) = &qui[k];
         if autre == *id {

@@ -3,15 +3,58 @@
 
 use super::AnnuaireError;
 use crate::App;
-use alliances_domain::annuaire::{Etat, Lieu, Sens};
+use alliances_domain::annuaire::{Etat, Lieu, Organisation, Sens};
 use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef};
 use alliances_search::organisations::{OrgDoc, OrgIndex};
 use alliances_store::organisations::{self as store, Fiche, FicheRessource};
 use alliances_store::{Db, StoreError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 /// Organisations read per page while rebuilding.
 const PAGE: i64 = 2000;
+/// At most this many documents per `apply` when the change feed names many import batches.
+const DOCS_PAR_APPLICATION: usize = 20_000;
+
+/// The rows an import of this process has just committed, by id range (the range of the batch's
+/// change-feed entry `organisations <first>-<last>`), as written: id, content, `verifie_le` (new
+/// records: not demo, no offers or needs, not merged). When the refresh reaches the range's
+/// entry it indexes these instead of reading the range back from the database — the same
+/// content, since any later change to one of these records has its own, later, entry. A range
+/// the refresh applied before its rows were left here is read from the database as usual; the
+/// import removes what it left once done.
+#[derive(Default)]
+pub struct LotsEcrits {
+    lots: Mutex<HashMap<(i64, i64), Vec<LigneEcrite>>>,
+}
+
+/// A row an import created: id, content, `verifie_le`.
+pub(crate) type LigneEcrite = (i64, Organisation, i64);
+
+impl LotsEcrits {
+    pub(crate) fn deposer(
+        &self,
+        premier: i64,
+        dernier: i64,
+        lignes: Vec<(i64, Organisation, i64)>,
+    ) {
+        if let Ok(mut l) = self.lots.lock() {
+            l.insert((premier, dernier), lignes);
+        }
+    }
+
+    fn prendre(&self, premier: i64, dernier: i64) -> Option<Vec<LigneEcrite>> {
+        self.lots.lock().ok()?.remove(&(premier, dernier))
+    }
+
+    pub(crate) fn oublier(&self, plages: &[(i64, i64)]) {
+        if let Ok(mut l) = self.lots.lock() {
+            for p in plages {
+                l.remove(p);
+            }
+        }
+    }
+}
 
 /// The filter terms of a territory: itself and every territory above it (an EPCI over several
 /// départements names them all).
@@ -44,7 +87,19 @@ pub fn termes_territoire(r: &Referentiel, lieu: &Lieu, out: &mut BTreeSet<String
 
 /// The index document of an organisation and its offers and needs.
 pub fn doc(f: &Fiche, ressources: &[FicheRessource], r: &Referentiel) -> OrgDoc {
-    let o = &f.org;
+    doc_organisation(f.id, &f.org, f.meta.verifie_le, f.meta.demo, ressources, r)
+}
+
+/// The index document of organisation `id` from its content (what [`doc`] does with a stored
+/// record; an import builds the documents of the rows it has just written this way).
+pub fn doc_organisation(
+    id: i64,
+    o: &Organisation,
+    verifie_le: i64,
+    demo: bool,
+    ressources: &[FicheRessource],
+    r: &Referentiel,
+) -> OrgDoc {
     let mut termes = BTreeSet::new();
     if let Some(c) = &o.commune {
         termes_territoire(
@@ -83,7 +138,7 @@ pub fn doc(f: &Fiche, ressources: &[FicheRessource], r: &Referentiel) -> OrgDoc 
         texte.push_str(&res.ressource.titre);
     }
     OrgDoc {
-        id: f.id,
+        id,
         nom: o.nom.clone(),
         sigle: o.sigle.clone(),
         texte,
@@ -92,9 +147,9 @@ pub fn doc(f: &Fiche, ressources: &[FicheRessource], r: &Referentiel) -> OrgDoc 
         offres,
         besoins,
         territoires: termes.into_iter().collect(),
-        verifie_le: f.meta.verifie_le,
+        verifie_le,
         actif: o.etat == Etat::Active,
-        demo: f.meta.demo,
+        demo,
     }
 }
 
@@ -136,44 +191,64 @@ pub async fn build(db: &Db, r: &Referentiel) -> Result<OrgIndex, AnnuaireError> 
 }
 
 impl App {
-    /// Re-reads the organisations with ids in `first..=last` (an import batch): one page read,
-    /// its offers and needs in one query, one `apply` per page.
-    pub(crate) async fn reindex_organisation_range(
+    /// Indexes the organisations with ids in the ranges of import batches (`first..=last`): the
+    /// rows an import of this process left in [`LotsEcrits`], else one page read per range and
+    /// its offers and needs in one query; one `apply` for all (up to [`DOCS_PAR_APPLICATION`]
+    /// documents each).
+    pub(crate) async fn reindex_organisation_ranges(
         &self,
-        first: i64,
-        last: i64,
+        plages: &[(i64, i64)],
     ) -> Result<(), crate::AppError> {
-        let mut after = first - 1;
         let territoires = self.territoires();
-        while after < last {
-            let page: Vec<Fiche> = store::page(&self.db, after, PAGE)
-                .await?
-                .into_iter()
-                .filter(|f| f.id <= last)
-                .collect();
-            let Some(end) = page.last().map(|f| f.id) else {
-                break;
-            };
-            let ressources = store::ressources_in_range(&self.db, after, end).await?;
-            let (mut upserts, mut deletes) = (Vec::with_capacity(page.len()), Vec::new());
-            let mut k = 0;
-            for f in &page {
-                let start = k;
-                while k < ressources.len() && ressources[k].organisation_id == f.id {
-                    k += 1;
-                }
-                if f.meta.fusionnee_dans.is_none() {
-                    upserts.push(doc(f, &ressources[start..k], &territoires.referentiel));
-                } else {
-                    deletes.push(f.id);
+        let r = &territoires.referentiel;
+        let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
+        for &(first, last) in plages {
+            if let Some(lignes) = self.lots_ecrits.prendre(first, last) {
+                upserts.extend(lignes.iter().map(|(id, o, verifie_le)| {
+                    doc_organisation(*id, o, *verifie_le, false, &[], r)
+                }));
+            } else {
+                let mut after = first - 1;
+                while after < last {
+                    let page: Vec<Fiche> = store::page(&self.db, after, PAGE)
+                        .await?
+                        .into_iter()
+                        .filter(|f| f.id <= last)
+                        .collect();
+                    let Some(end) = page.last().map(|f| f.id) else {
+                        break;
+                    };
+                    let ressources = store::ressources_in_range(&self.db, after, end).await?;
+                    let mut k = 0;
+                    for f in &page {
+                        let start = k;
+                        while k < ressources.len() && ressources[k].organisation_id == f.id {
+                            k += 1;
+                        }
+                        if f.meta.fusionnee_dans.is_none() {
+                            upserts.push(doc(f, &ressources[start..k], r));
+                        } else {
+                            deletes.push(f.id);
+                        }
+                    }
+                    after = end;
                 }
             }
-            self.organisations
-                .apply(upserts, &deletes)
-                .map_err(|e| crate::AppError::Internal(e.to_string()))?;
-            self.cache_recherche.invalider();
-            after = end;
+            if upserts.len() >= DOCS_PAR_APPLICATION {
+                self.appliquer(std::mem::take(&mut upserts), &std::mem::take(&mut deletes))?;
+            }
         }
+        self.appliquer(upserts, &deletes)
+    }
+
+    fn appliquer(&self, upserts: Vec<OrgDoc>, deletes: &[i64]) -> Result<(), crate::AppError> {
+        if upserts.is_empty() && deletes.is_empty() {
+            return Ok(());
+        }
+        self.organisations
+            .apply(upserts, deletes)
+            .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        self.cache_recherche.invalider();
         Ok(())
     }
 

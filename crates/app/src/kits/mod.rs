@@ -381,9 +381,21 @@ impl App {
         {
             return Ok(true);
         }
-        Ok(store::groupe_par_id(&self.db, groupe)
-            .await?
-            .is_some_and(|g| g.cree_par == user.id))
+        let Some(g) = store::groupe_par_id(&self.db, groupe).await? else {
+            return Ok(false);
+        };
+        if g.cree_par == user.id {
+            return Ok(true);
+        }
+        // The evaluation of an alliance is read by its members.
+        match g.alliance_id {
+            Some(a) => Ok(self
+                .acteur_alliance(Some(user), a)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .est_membre()),
+            None => Ok(false),
+        }
     }
 
     /// A passation its author is taking (or has completed).
@@ -675,6 +687,7 @@ impl App {
             jeton_hash: token_hash(&jeton),
             cree_par: user.id,
             created_at: now(),
+            alliance_id: None,
         };
         let mut tx = self.db.begin_write().await?;
         let id = store::insert_groupe(&mut tx, &g).await?;
@@ -766,3 +779,75 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// A member of an alliance answers its partnership evaluation grid: the alliance's group is
+    /// created on first use; returns the user's passation key (the existing one if they already
+    /// started). The synthesis is readable by every member of the alliance.
+    pub async fn evaluer_alliance(
+        &self,
+        user: &CurrentUser,
+        alliance: i64,
+    ) -> Result<String, KitError> {
+        let acteur = self
+            .acteur_alliance(Some(user), alliance)
+            .await
+            .map_err(|e| match e {
+                crate::alliances::AllianceError::Introuvable => KitError::Introuvable,
+                other => KitError::App(AppError::Internal(other.to_string())),
+            })?;
+        if acteur.membres.is_empty() {
+            return Err(KitError::Refus(
+                "seuls les membres de l'alliance répondent à sa grille d'évaluation".into(),
+            ));
+        }
+        let kit = self
+            .kits()
+            .dernier(KIT_EVALUATION)
+            .cloned()
+            .ok_or(KitError::KitInconnu)?;
+        let mut tx = self.db.begin_write().await?;
+        let groupe = match store::groupe_de_l_alliance(&mut tx, alliance).await? {
+            Some(g) => g,
+            None => {
+                let nom = alliances_store::alliances::get(&mut tx, alliance)
+                    .await?
+                    .map(|f| f.alliance.nom)
+                    .ok_or(KitError::Introuvable)?;
+                let mut g = Groupe {
+                    id: 0,
+                    cle: cle(),
+                    kit_id: kit.id.clone(),
+                    titre: format!("Évaluation — {nom}"),
+                    // No invitation link: membership of the alliance is the access.
+                    jeton_hash: token_hash(&random_token()),
+                    cree_par: user.id,
+                    created_at: now(),
+                    alliance_id: Some(alliance),
+                };
+                g.id = store::insert_groupe(&mut tx, &g).await?;
+                g
+            }
+        };
+        if let Some(p) = store::dans_le_groupe(&mut tx, groupe.id, user.id).await? {
+            return Ok(p.cle);
+        }
+        tx.commit().await?;
+        self.inserer_passation(user, &kit, &Sujet::Groupe(groupe.id), Some(groupe.id), "{}")
+            .await
+    }
+
+    /// The key of an alliance's evaluation group, if started.
+    pub async fn evaluation_de_l_alliance(
+        &self,
+        alliance: i64,
+    ) -> Result<Option<String>, KitError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(store::groupe_de_l_alliance(&mut conn, alliance)
+            .await?
+            .map(|g| g.cle))
+    }
+}
+
+/// The kit of the partnership evaluation grid.
+pub const KIT_EVALUATION: &str = "evaluation-partenariat";

@@ -1410,6 +1410,10 @@ struct AlliancePage {
     layout: Layout,
     p: Presentation,
     complet: bool,
+    /// The evaluation group's synthesis, if the partners started one.
+    evaluation: Option<String>,
+    /// The reader represents a member organisation (may answer the grid).
+    represente: bool,
 }
 
 /// `GET /alliances/{id}`: public alliances to all, members-only ones to their members (404
@@ -1431,11 +1435,34 @@ pub async fn fiche(
         vue.fiche.alliance.nom.clone(),
         Some((vue.fiche.id, &vue.fiche.alliance.nom)),
     );
+    let evaluation = state.app.evaluation_de_l_alliance(vue.fiche.id).await?;
     render(&AlliancePage {
         layout: l,
         p,
         complet: false,
+        evaluation,
+        represente: !vue.acteur.membres.is_empty(),
     })
+}
+
+/// `POST /alliances/{id}/evaluation`: a member answers the partnership evaluation grid (the
+/// alliance's group is created on first use).
+pub async fn evaluation(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = form(&body);
+    check(&headers, &visitor, &f)?;
+    let id = id_de(&id)?;
+    let cle = state.app.evaluer_alliance(user(&visitor)?, id).await?;
+    Ok(Redirect::to(&format!(
+        "/kits/{}/passation/{cle}",
+        alliances_app::kits::KIT_EVALUATION
+    ))
+    .into_response())
 }
 
 #[derive(Template)]

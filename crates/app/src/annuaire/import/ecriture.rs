@@ -18,6 +18,16 @@ pub(crate) struct Contexte {
     pub licence: String,
     pub portes: Vec<&'static str>,
     pub backend: Backend,
+    /// Keep the rows created by each batch for the search index ([`Crees`]).
+    pub garder_crees: bool,
+}
+
+/// What a committed batch created, for the search index: the id range of its change-feed entry
+/// and (id, content, `verifie_le`) of each row created.
+pub(crate) struct Crees {
+    pub premier: i64,
+    pub dernier: i64,
+    pub lignes: Vec<(i64, Organisation, i64)>,
 }
 
 /// Totals of the batch as committed.
@@ -110,12 +120,13 @@ fn cle(v: Option<&str>) -> Option<String> {
 /// Writes one batch, updates the totals and this run's report.
 pub(crate) async fn ecrire(
     db: &Db,
+    conn: &mut import_rows::ConnexionImport,
     referentiel: &Referentiel,
     ctx: &Contexte,
     paquet: Paquet,
     etat: &mut EtatLot,
     rapport: &mut Rapport,
-) -> Result<(), ImportError> {
+) -> Result<Option<Crees>, ImportError> {
     let Paquet {
         mut lignes,
         mut problemes,
@@ -125,10 +136,10 @@ pub(crate) async fn ecrire(
         ..
     } = paquet;
     if lues == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let maintenant = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = import_rows::transaction(conn).await?;
     if !import_rows::verrouiller_lot(&mut tx, ctx.lot_id, etat.derniere_ligne as i64).await? {
         return Err(ImportError::EnCoursAilleurs(ctx.lot_id));
     }
@@ -381,13 +392,32 @@ pub(crate) async fn ecrire(
     etat.derniere_ligne = derniere_ligne;
     rapport.lignes_lues_ici += lues;
     rapport.creees += ids_crees.len() as u64;
+    let crees = match (ids_crees.iter().min(), ids_crees.iter().max()) {
+        (Some(&premier), Some(&dernier)) if ctx.garder_crees => {
+            let mut lignes: Vec<Option<super::LigneValide>> =
+                lignes.into_iter().map(Some).collect();
+            Some(Crees {
+                premier,
+                dernier,
+                lignes: ids_crees
+                    .iter()
+                    .zip(&a_inserer)
+                    .filter_map(|(&id, &i)| {
+                        let l = lignes[i].take()?;
+                        Some((id, l.org, l.verifie_le))
+                    })
+                    .collect(),
+            })
+        }
+        _ => None,
+    };
     rapport.mises_a_jour += a_mettre_a_jour.len() as u64;
     rapport.inchangees += inchangees;
     rapport.doublons_signales += doublons;
     rapport.avertissements += problemes.iter().filter(|p| !p.rejet).count() as u64;
     let place = PROBLEMES_MAX.saturating_sub(rapport.problemes.len());
     rapport.problemes.extend(problemes.into_iter().take(place));
-    Ok(())
+    Ok(crees)
 }
 
 /// Closes the batch's report: says how many problems were not detailed.

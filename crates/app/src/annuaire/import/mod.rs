@@ -45,6 +45,9 @@ use std::sync::Arc;
 pub const TAILLE_LOT: usize = 2000;
 /// Problem lines kept in a batch's report in the database (the count is always exact).
 pub const RAPPORT_MAX_LIGNES: usize = 2000;
+/// Committed batches the search index of [`App::importer`] waits for before applying them
+/// together (the rest is applied before the import returns).
+const LOTS_PAR_INDEXATION: usize = 5;
 /// Problems returned to the caller of one run.
 pub const PROBLEMES_MAX: usize = 1000;
 
@@ -758,6 +761,21 @@ pub async fn importer(
     options: Options,
     progression: &(dyn Fn(&Progression) + Send + Sync),
 ) -> Result<Rapport, ImportError> {
+    importer_interne(db, referentiel, prep, auteur_id, options, progression, None).await
+}
+
+/// What a committed batch created is handed over here, before `progression` is called.
+type Depot<'a> = &'a (dyn Fn(ecriture::Crees) + Send + Sync);
+
+async fn importer_interne(
+    db: &Db,
+    referentiel: Arc<crate::Territoires>,
+    prep: Preparation,
+    auteur_id: Option<i64>,
+    options: Options,
+    progression: &(dyn Fn(&Progression) + Send + Sync),
+    depot: Option<Depot<'_>>,
+) -> Result<Rapport, ImportError> {
     let debut = std::time::Instant::now();
     let maintenant = now();
     let format = prep.format.slug();
@@ -797,6 +815,7 @@ pub async fn importer(
         licence,
         portes: prep.correspondance.champs_portes().to_vec(),
         backend: db.backend(),
+        garder_crees: depot.is_some(),
     };
     let octets_total = prep.octets;
     let taille_lot = options.taille_lot.max(1);
@@ -817,11 +836,13 @@ pub async fn importer(
         })
     };
     let mut resultat = Ok(());
+    let mut conn = alliances_store::import_rows::connexion(db).await?;
     while let Some(paquet) = reception.recv().await {
         let fin = paquet.fin;
         let octets = paquet.octets_lus;
         match ecriture::ecrire(
             db,
+            &mut conn,
             &referentiel.referentiel,
             &ctx,
             paquet,
@@ -830,7 +851,11 @@ pub async fn importer(
         )
         .await
         {
-            Ok(()) => {}
+            Ok(crees) => {
+                if let (Some(d), Some(c)) = (depot, crees) {
+                    d(c);
+                }
+            }
             Err(e) => {
                 resultat = Err(e);
                 break;
@@ -853,6 +878,7 @@ pub async fn importer(
         }
     }
     drop(reception);
+    drop(conn);
     let lu = lecture
         .await
         .map_err(|e| ImportError::App(AppError::Internal(format!("lecture du fichier : {e}"))))?;
@@ -898,11 +924,24 @@ impl App {
         }
         let signal = Arc::new(tokio::sync::Notify::new());
         let fini = Arc::new(AtomicBool::new(false));
+        let en_attente = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let indexeur = {
-            let (app, signal, fini) = (self.clone(), signal.clone(), fini.clone());
+            let (app, signal, fini, en_attente) = (
+                self.clone(),
+                signal.clone(),
+                fini.clone(),
+                en_attente.clone(),
+            );
             tokio::spawn(async move {
                 loop {
                     signal.notified().await;
+                    // A few batches per commit of the index: fewer, larger segments to merge.
+                    if !fini.load(Ordering::Acquire)
+                        && en_attente.load(Ordering::Acquire) < LOTS_PAR_INDEXATION
+                    {
+                        continue;
+                    }
+                    en_attente.store(0, Ordering::Release);
                     // Several batches may have committed meanwhile: read the feed to its end.
                     loop {
                         match app.refresh().await {
@@ -921,16 +960,26 @@ impl App {
             })
         };
         let avec_index = |p: &Progression| {
+            en_attente.fetch_add(1, Ordering::AcqRel);
             signal.notify_one();
             progression(p);
         };
-        let rapport = importer(
+        // The rows each batch created go to the refresh from memory (no read back).
+        let plages = std::sync::Mutex::new(Vec::new());
+        let depot = |c: ecriture::Crees| {
+            if let Ok(mut p) = plages.lock() {
+                p.push((c.premier, c.dernier));
+            }
+            self.lots_ecrits.deposer(c.premier, c.dernier, c.lignes);
+        };
+        let rapport = importer_interne(
             &self.db,
             self.territoires(),
             prep,
             actor.map(|a| a.id),
             options,
             &avec_index,
+            Some(&depot),
         )
         .await;
         fini.store(true, Ordering::Release);
@@ -938,7 +987,15 @@ impl App {
         let _ = indexeur.await;
         // What the task has not applied yet (the change feed holds one entry per batch, and one
         // per updated record).
-        while self.refresh().await? > 0 {}
+        let fin = async {
+            while self.refresh().await? > 0 {}
+            Ok::<_, AppError>(())
+        }
+        .await;
+        // Ranges the refresh read from the database before their rows were handed over.
+        self.lots_ecrits
+            .oublier(&plages.lock().map(|p| p.clone()).unwrap_or_default());
+        fin?;
         rapport
     }
 }

@@ -1,0 +1,4 @@
+-- The partnership evaluation grid of an alliance: one group of partners per alliance, whose
+-- members answer the grid separately; the synthesis shows on the alliance page.
+ALTER TABLE kit_groupes ADD COLUMN alliance_id BIGINT REFERENCES alliances (id) ON DELETE CASCADE;
+CREATE INDEX kit_groupes_alliance ON kit_groupes (alliance_id);

@@ -60,6 +60,37 @@ pub async fn verrouiller_lot(
     Ok(done.rows_affected() == 1)
 }
 
+/// The connection an import writes all its batches with. On SQLite, set for bulk writing: a
+/// 128 MiB page cache (default 2 MB) kept warm from one batch to the next, the statement
+/// journals of the multi-row inserts in memory (`temp_store`; a temporary file by default),
+/// the WAL checkpointed every 20,000 pages rather than 1,000. The connection is closed, not
+/// returned to the pool, when dropped: these settings stay with the import.
+pub type ConnexionImport = sqlx::pool::PoolConnection<sqlx::Any>;
+
+/// Takes a connection from the pool for an import, with its settings.
+pub async fn connexion(db: &crate::Db) -> Result<ConnexionImport, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    if db.backend() == Backend::Sqlite {
+        conn.close_on_drop();
+        for p in [
+            "PRAGMA cache_size = -131072",
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA wal_autocheckpoint = 20000",
+        ] {
+            sqlx::query(p).execute(&mut *conn).await?;
+        }
+    }
+    Ok(conn)
+}
+
+/// Begins the transaction of one batch on the import's connection.
+pub async fn transaction(
+    conn: &mut ConnexionImport,
+) -> Result<sqlx::Transaction<'_, sqlx::Any>, StoreError> {
+    use sqlx::Connection;
+    Ok(conn.begin().await?)
+}
+
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))
@@ -144,8 +175,17 @@ pub async fn inserer(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sql =
-            format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id");
+        // SQLite: no `RETURNING` (the driver hands rows over one by one, through a channel); the
+        // table's ids are `AUTOINCREMENT`, so the rows of one statement get consecutive ids
+        // (each one more than the largest ever given), the last one being `last_insert_rowid()`.
+        let sql = match backend {
+            Backend::Sqlite => {
+                format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values}")
+            }
+            Backend::Postgres => {
+                format!("INSERT INTO organisations ({INSERT_COLUMNS}) VALUES {values} RETURNING id")
+            }
+        };
         let mut q = sqlx::query(&sql);
         for (o, p) in chunk {
             q = bind_contenu(q, o)
@@ -158,12 +198,28 @@ pub async fn inserer(
                 .bind(1i64)
                 .bind(0i64);
         }
-        let mut got = q
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut got = match backend {
+            Backend::Sqlite => {
+                let r = q.execute(&mut *conn).await?;
+                // (The `Any` driver does not pass the last insert rowid on: asked for.)
+                let last: i64 = sqlx::query("SELECT last_insert_rowid() AS id")
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("id")?;
+                let n = chunk.len() as i64;
+                if r.rows_affected() == chunk.len() as u64 && last >= n {
+                    (last - n + 1..=last).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            Backend::Postgres => q
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>("id"))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         if got.len() != chunk.len() {
             return Err(StoreError::Corrupt(format!(
                 "insertion de {} organisations : {} identifiants rendus",
@@ -264,25 +320,30 @@ const VOISINAGES_PAR_REQUETE: usize = 20;
 
 /// Neighbours of several names in one statement: at most `apres` names from each name on and
 /// `avant` names before it, per commune. Returns (lookup index, id, normalised name).
+///
+/// The statement returns a single row: the neighbours aggregated into one text (`k`, id and
+/// name separated by U+001F, records by U+001E; normalised names hold neither), so that the
+/// driver hands over one row per statement instead of one per neighbour.
 pub async fn voisins(
     conn: &mut AnyConnection,
+    backend: Backend,
     voisinages: &[Voisinage],
     apres: i64,
     avant: i64,
 ) -> Result<Vec<(usize, i64, String)>, StoreError> {
     let mut out = Vec::new();
     for (c, chunk) in voisinages.chunks(VOISINAGES_PAR_REQUETE).enumerate() {
-        let sql = (0..chunk.len())
+        let arms = (0..chunk.len())
             .flat_map(|k| {
                 let (p1, p2) = (2 * k + 1, 2 * k + 2);
                 [
                     format!(
-                        "SELECT * FROM (SELECT CAST({k} AS BIGINT) AS k, id, nom_normalise FROM organisations \
+                        "SELECT * FROM (SELECT {k} AS k, id, nom_normalise FROM organisations \
                          WHERE commune = ${p1} AND nom_normalise >= ${p2} AND fusionnee_dans IS NULL \
                          ORDER BY nom_normalise LIMIT {apres}) AS a{k}"
                     ),
                     format!(
-                        "SELECT * FROM (SELECT CAST({k} AS BIGINT) AS k, id, nom_normalise FROM organisations \
+                        "SELECT * FROM (SELECT {k} AS k, id, nom_normalise FROM organisations \
                          WHERE commune = ${p1} AND nom_normalise < ${p2} AND fusionnee_dans IS NULL \
                          ORDER BY nom_normalise DESC LIMIT {avant}) AS b{k}"
                     ),
@@ -290,17 +351,35 @@ pub async fn voisins(
             })
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
+        let record = "CAST(k AS TEXT) || CHR(31) || CAST(id AS TEXT) || CHR(31) || nom_normalise";
+        let sql = match backend {
+            Backend::Sqlite => format!(
+                "SELECT group_concat({}, CHAR(30)) AS v FROM ({arms}) AS t",
+                record.replace("CHR(", "CHAR(")
+            ),
+            Backend::Postgres => {
+                format!("SELECT string_agg({record}, CHR(30)) AS v FROM ({arms}) AS t")
+            }
+        };
         let mut q = sqlx::query(&sql);
         for v in chunk {
             q = q.bind(v.commune.clone()).bind(v.nom.clone());
         }
-        for r in q.fetch_all(&mut *conn).await? {
-            let k: i64 = r.try_get("k")?;
-            out.push((
-                c * VOISINAGES_PAR_REQUETE + k as usize,
-                r.try_get("id")?,
-                r.try_get("nom_normalise")?,
-            ));
+        let v: Option<String> = q.fetch_one(&mut *conn).await?.try_get("v")?;
+        for rec in v
+            .as_deref()
+            .unwrap_or("")
+            .split('\u{1e}')
+            .filter(|r| !r.is_empty())
+        {
+            let mut it = rec.splitn(3, '\u{1f}');
+            let (Some(k), Some(id), Some(nom)) = (it.next(), it.next(), it.next()) else {
+                return Err(StoreError::Corrupt(format!("voisins : « {rec} »")));
+            };
+            let (Ok(k), Ok(id)) = (k.parse::<usize>(), id.parse::<i64>()) else {
+                return Err(StoreError::Corrupt(format!("voisins : « {rec} »")));
+            };
+            out.push((c * VOISINAGES_PAR_REQUETE + k, id, nom.to_string()));
         }
     }
     out.sort_unstable();
@@ -434,10 +513,12 @@ mod tests {
                 nom: "club sport lyonn".into(),
             },
         ];
-        let c = voisins(&mut tx, &v, 5, 5).await.unwrap();
+        let c = voisins(&mut tx, t.db.backend(), &v, 5, 5).await.unwrap();
         let vus: Vec<(usize, i64)> = c.iter().map(|(k, id, _)| (*k, *id)).collect();
         assert_eq!(vus, vec![(0, ids[0]), (0, ids[1])]);
-        let c = voisins(&mut tx, &v[..1], 1, 0).await.unwrap();
+        let c = voisins(&mut tx, t.db.backend(), &v[..1], 1, 0)
+            .await
+            .unwrap();
         assert_eq!(
             c,
             vec![(0, ids[1], "club sport lyonn".to_string())],

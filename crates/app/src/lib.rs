@@ -72,6 +72,8 @@ pub struct App {
     kits: ArcSwap<kits::Catalogue>,
     /// The list of public alliances, rebuilt when the change feed reports an alliance change.
     alliances_liste: ArcSwap<alliances::liste::ListeAlliances>,
+    /// The site's public URL, for the links of e-mails sent by use cases (set by `serve`).
+    url_publique: ArcSwap<String>,
 }
 
 impl App {
@@ -109,7 +111,18 @@ impl App {
             lots_ecrits: Default::default(),
             kits: ArcSwap::from_pointee(kits),
             alliances_liste: ArcSwap::from_pointee(alliances_liste),
+            url_publique: ArcSwap::from_pointee("http://127.0.0.1:8080".to_string()),
         }))
+    }
+
+    /// The base of the links in e-mails sent by use cases (`public_url` of the configuration).
+    pub fn definir_url_publique(&self, url: &str) {
+        self.url_publique
+            .store(Arc::new(url.trim_end_matches('/').to_string()));
+    }
+
+    pub fn url_publique(&self) -> Arc<String> {
+        self.url_publique.load_full()
     }
 
     /// The list of public alliances (a cheap snapshot).

@@ -550,6 +550,12 @@ async fn experimentation_files_follow_their_workflow() {
         Err(AllianceError::Refus(_))
     ));
     avancer(chef.clone(), 1, "depose", "").await.unwrap();
+    // The reviewers are told a file awaits them; later steps go to the backbone's people.
+    let a_relire: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'email' AND payload LIKE '%relecteur@etat.fr%' AND payload LIKE '%Guichet unique jeunes%'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(a_relire, 1);
     assert!(matches!(
         app.modifier_dossier(&chef, d, 2, &dossier).await,
         Err(AllianceError::Refus(_))
@@ -577,6 +583,11 @@ async fn experimentation_files_follow_their_workflow() {
     avancer(relecteur.clone(), 3, "autorise", "Cadre juridique respecté")
         .await
         .unwrap();
+    let au_chef: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'email' AND payload LIKE '%chef@experimentation.fr%' AND payload LIKE '%Cadre juridique%'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(au_chef, 1);
     assert!(matches!(
         avancer(relecteur.clone(), 3, "refuse", "trop tard").await,
         Err(AllianceError::Refus(_) | AllianceError::Conflit)
@@ -667,4 +678,72 @@ async fn members_evaluate_the_partnership_together() {
     assert_eq!(s.partenaires.len(), 2);
     assert!(s.ecarts.iter().any(|e| e.divergent));
     assert!(app.synthese_groupe(&intrus, &groupe).await.is_err());
+}
+
+#[tokio::test]
+async fn e_mails_of_alliances() {
+    let (app, _g) = app().await;
+    let chef = user(&app, "chef@courriels.fr").await;
+    let proprio = user(&app, "proprio@courriels.fr").await;
+    let backbone = organisation(&app, &chef, "Appui courriels", "42218").await;
+    let org = organisation(&app, &proprio, "Membre courriels", "42218").await;
+    let id = app
+        .creer_alliance(&chef, &saisie(), backbone)
+        .await
+        .unwrap();
+    app.definir_url_publique("https://alliances.exemple/");
+    let courriels = |a: &'static str| {
+        let app = app.clone();
+        async move {
+            let rows: Vec<(String,)> =
+                sqlx::query_as("SELECT payload FROM jobs WHERE kind = 'email'")
+                    .fetch_all(app.db.pool())
+                    .await
+                    .unwrap();
+            rows.into_iter()
+                .map(|r| r.0)
+                .filter(|p| p.contains(a))
+                .collect::<Vec<_>>()
+        }
+    };
+    // A proposal: the organisation's owner is told, with the link to accept.
+    app.proposer_membre(&chef, id, org, "financeur")
+        .await
+        .unwrap();
+    let c = courriels("proprio@courriels.fr").await;
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert!(
+        c[0].contains("https://alliances.exemple/organisations/") && c[0].contains("financeur"),
+        "{}",
+        c[0]
+    );
+    // A value due: the responsible member is reminded once per period.
+    let mut i = indicateur(backbone);
+    i.periodicite = "mensuelle".into();
+    let ind = app.ajouter_indicateur(&chef, id, &i).await.unwrap();
+    sqlx::query("UPDATE indicateurs SET cree_le = $1 WHERE id = $2")
+        .bind(alliances_app::now() - 100 * 86_400)
+        .bind(ind)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.rappels_valeurs("https://alliances.exemple")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.rappels_valeurs("https://alliances.exemple")
+            .await
+            .unwrap(),
+        0,
+        "once per period"
+    );
+    let c = courriels("chef@courriels.fr").await;
+    assert!(
+        c.iter()
+            .any(|p| p.contains("valeur attendue") || p.contains("est attendue")),
+        "{c:?}"
+    );
 }

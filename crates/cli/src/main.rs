@@ -253,6 +253,9 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         config.public_url.clone(),
         std::time::Duration::from_secs(3600),
     );
+    // Links in the e-mails of alliances; values due are reminded hourly.
+    app.definir_url_publique(&config.public_url);
+    let values_due = app.spawn_rappels_valeurs(config.public_url.clone());
     let outbox = (config.mail_mode == alliances_app::config::MailMode::Folder)
         .then(|| alliances_app::mail::outbox_dir(&config));
     let router = alliances_web::build_router(
@@ -273,6 +276,7 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     feed.abort();
     worker.abort();
     reminders.abort();
+    values_due.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())

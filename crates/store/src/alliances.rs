@@ -854,3 +854,32 @@ pub async fn propositions(
         })
         .collect()
 }
+
+/// Every indicator with a responsible member, with the start of its latest non-rejected value:
+/// `(indicator, latest period start day)`.
+pub async fn indicateurs_a_suivre(
+    db: &Db,
+) -> Result<Vec<(FicheIndicateur, Option<i64>)>, StoreError> {
+    let sql = format!(
+        "SELECT {INDICATEUR}, (SELECT MAX(v.periode_jour) FROM indicateur_valeurs v WHERE v.indicateur_id = indicateurs.id AND v.etat <> 'rejetee') AS derniere \
+         FROM indicateurs WHERE responsable IS NOT NULL ORDER BY id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| Ok((indicateur(r)?, r.try_get::<Option<i64>, _>("derniere")?)))
+        .collect()
+}
+
+/// Claims the reminder of `periode` for an indicator; false when it was already sent.
+pub async fn reclamer_rappel(
+    conn: &mut AnyConnection,
+    id: i64,
+    periode: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE indicateurs SET rappel_periode = $1 WHERE id = $2 AND (rappel_periode IS NULL OR rappel_periode <> $1)")
+        .bind(periode)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -217,6 +217,16 @@ impl App {
         {
             return Err(AllianceError::Conflit);
         }
+        self.notifier_etape(
+            &mut tx,
+            id,
+            &f.dossier.titre,
+            f.alliance_id,
+            vers,
+            &commentaire,
+            &self.url_publique(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod experimentations;
 pub mod liste;
+pub mod notifications;
 
 use std::collections::HashMap;
 
@@ -412,6 +413,23 @@ impl App {
             "proposee",
             Some(user.id),
             now(),
+        )
+        .await?;
+        let alliance = store::get(&mut tx, id)
+            .await?
+            .map(|f| f.alliance.nom)
+            .unwrap_or_default();
+        let nom_org = organisations::get(&mut tx, organisation)
+            .await?
+            .map(|f| f.org.nom)
+            .unwrap_or_default();
+        self.notifier_proposition(
+            &mut tx,
+            &alliance,
+            organisation,
+            &nom_org,
+            role,
+            &self.url_publique(),
         )
         .await?;
         tx.commit().await?;

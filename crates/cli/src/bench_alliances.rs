@@ -8,7 +8,7 @@
 //!    - a scan of every alliance computing ancestors at query time (no precomputed terms);
 //!    - SQLite with the natural schema: an indexed `alliance_termes (terme, alliance_id)` table
 //!      (ancestors expanded at write time), `COUNT(*)` then the first page by date.
-//!    Totals are checked equal across the three.
+//!      Totals are checked equal across the three.
 //! 2. The alliance page: `App::alliance` (the 9 queries) and `GET /alliances/{id}` through the
 //!    real router in process (server time), on SQLite with 10 monthly indicators × 60 values.
 

@@ -62,6 +62,7 @@ impl App {
     }
 
     /// Queues the e-mails of a step of an experimentation file.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn notifier_etape(
         &self,
         conn: &mut AnyConnection,

@@ -83,12 +83,23 @@ fn territoires_txt(f: &FicheDossier) -> String {
         .join(", ")
 }
 
+/// One file of the register.
+struct LigneRegistre {
+    id: i64,
+    titre: String,
+    alliance: i64,
+    alliance_nom: String,
+    etat: String,
+    territoires: String,
+    duree: u32,
+    date: String,
+}
+
 #[derive(Template)]
 #[template(path = "experimentations.html")]
 struct RegistrePage {
     layout: Layout,
-    /// id, title, alliance id, alliance name, state, territories, months, last change.
-    lignes: Vec<(i64, String, i64, String, String, String, u32, String)>,
+    lignes: Vec<LigneRegistre>,
 }
 
 /// `GET /experimentations`: the public register.
@@ -109,17 +120,15 @@ pub async fn registre(
         .registre_experimentations()
         .await?
         .into_iter()
-        .map(|f| {
-            (
-                f.id,
-                f.dossier.titre.clone(),
-                f.alliance_id,
-                f.alliance_nom.clone(),
-                f.etat.label_fr().to_string(),
-                territoires_txt(&f),
-                f.dossier.duree_mois,
-                crate::annuaire_view::date_jour(f.modifie_le, &l.tr),
-            )
+        .map(|f| LigneRegistre {
+            id: f.id,
+            titre: f.dossier.titre.clone(),
+            alliance: f.alliance_id,
+            alliance_nom: f.alliance_nom.clone(),
+            etat: f.etat.label_fr().to_string(),
+            territoires: territoires_txt(&f),
+            duree: f.dossier.duree_mois,
+            date: crate::annuaire_view::date_jour(f.modifie_le, &l.tr),
         })
         .collect();
     render(&RegistrePage { layout: l, lignes })

@@ -54,12 +54,10 @@ async fn create_search_and_moderate_organisations() -> Result<()> {
             ],
         )
         .await?;
-        wait_for(&c, "h1").await?;
-        let text = main_text(&c).await?;
-        ensure!(
-            text.contains("Réseau des ressourceries"),
-            "the organisation page: {text}"
-        );
+        // The form posts, then the organisation's page loads (waiting for an `h1` could find the
+        // form's own, about to go stale).
+        wait_for_path_prefix(&c, "/organisations/").await?;
+        wait_for_text(&c, "Réseau des ressourceries").await?;
         axe_check(&c).await.context("organisation page (owner)")?;
         let url = c.current_url().await?;
         let org_path = url.path().to_string();
@@ -141,6 +139,15 @@ async fn create_search_and_moderate_organisations() -> Result<()> {
             .await
             .context("the suggestion leads to the organisation")?;
         Ok(())
+    })
+    .await
+}
+
+/// Waits until the current path starts with `prefix` and is not a form (`/nouvelle`).
+async fn wait_for_path_prefix(c: &fantoccini::Client, prefix: &str) -> Result<()> {
+    alliances_e2e::wait_until(std::time::Duration::from_secs(15), prefix, || async {
+        let p = c.current_url().await?.path().to_string();
+        Ok((p.starts_with(prefix) && !p.ends_with("/nouvelle")).then_some(()))
     })
     .await
 }

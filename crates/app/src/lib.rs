@@ -74,6 +74,8 @@ pub struct App {
     alliances_liste: ArcSwap<alliances::liste::ListeAlliances>,
     /// The site's public URL, for the links of e-mails sent by use cases (set by `serve`).
     url_publique: ArcSwap<String>,
+    /// Computed alliance pages (emptied by every alliance write; 5 s for other instances').
+    pub vues_alliances: alliances::cache::VuesAlliances,
 }
 
 impl App {
@@ -112,6 +114,7 @@ impl App {
             kits: ArcSwap::from_pointee(kits),
             alliances_liste: ArcSwap::from_pointee(alliances_liste),
             url_publique: ArcSwap::from_pointee("http://127.0.0.1:8080".to_string()),
+            vues_alliances: Default::default(),
         }))
     }
 

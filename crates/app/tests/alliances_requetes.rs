@@ -158,4 +158,22 @@ async fn the_alliance_page_costs_a_constant_number_of_queries() {
         "the same number of queries for a small and a large alliance"
     );
     assert!(petite <= 10, "{petite} queries");
+    // Read again within the cache's lifetime: no query at all; a write empties the cache.
+    assert_eq!(
+        compter(&app, id).await,
+        0,
+        "served from the per-instance cache"
+    );
+    app.ajouter_entree(
+        &chef,
+        id,
+        &EntreeSaisie {
+            date: dates::iso(auj),
+            titre: "Encore".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(compter(&app, id).await, petite, "recomputed after a write");
 }

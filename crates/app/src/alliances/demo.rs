@@ -245,6 +245,7 @@ impl App {
             }
             changes::append(&mut tx, ENTITE, &id.to_string(), "upsert", t).await?;
             tx.commit().await?;
+            self.vues_alliances.vider();
             ecrites += 1;
         }
         self.refresh().await?;

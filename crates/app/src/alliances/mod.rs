@@ -4,6 +4,7 @@
 //! members and validated by the backbone, actions, the journal, the health panel. Every right is
 //! decided here from who the user is in which member organisation.
 
+pub mod cache;
 pub mod demo;
 pub mod experimentations;
 pub mod liste;
@@ -215,6 +216,7 @@ impl App {
         .await?;
         changes::append(&mut tx, ENTITE, &id.to_string(), "upsert", t).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         self.refresh().await?;
         Ok(id)
     }
@@ -236,6 +238,7 @@ impl App {
         }
         changes::append(&mut tx, ENTITE, &id.to_string(), "upsert", now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         self.refresh().await?;
         Ok(())
     }
@@ -259,6 +262,17 @@ impl App {
             Some(u) => memberships::of_user(&self.db, u.id).await?,
             None => Vec::new(),
         };
+        if let Some(v) = self.vues_alliances.get(id) {
+            let qui = reader
+                .map(|u| acteur(u, &orgs, &v.membres))
+                .unwrap_or_default();
+            if !v.fiche.alliance.publique && !qui.est_membre() {
+                return Err(AllianceError::Introuvable);
+            }
+            let mut vue = (*v).clone();
+            vue.acteur = qui;
+            return Ok(vue);
+        }
         let mut conn = self.db.pool().acquire().await?;
         let fiche = store::get(&mut conn, id)
             .await?
@@ -365,7 +379,7 @@ impl App {
                 })
                 .count(),
         };
-        Ok(Vue {
+        let vue = Vue {
             sante: evaluer(&faits),
             fiche,
             membres,
@@ -374,8 +388,11 @@ impl App {
             indicateurs,
             actions,
             journal,
-            acteur,
-        })
+            acteur: Acteur::default(),
+        };
+        self.vues_alliances
+            .mettre(id, std::sync::Arc::new(vue.clone()));
+        Ok(Vue { acteur, ..vue })
     }
 
     /// The backbone proposes an organisation of the annuaire as a member.
@@ -433,6 +450,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(mid)
     }
 
@@ -462,6 +480,7 @@ impl App {
         }
         changes::append(&mut tx, ENTITE, &m.alliance_id.to_string(), "upsert", now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         self.refresh().await?;
         Ok(())
     }
@@ -500,6 +519,7 @@ impl App {
             .await?;
         changes::append(&mut tx, ENTITE, &m.alliance_id.to_string(), "upsert", now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         self.refresh().await?;
         Ok(())
     }
@@ -533,6 +553,7 @@ impl App {
         }
         store::set_role(&mut tx, membre, role.slug()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -555,6 +576,7 @@ impl App {
         let json = serde_json::to_string(&o).map_err(|e| AppError::Internal(e.to_string()))?;
         store::set_objectifs(&mut tx, membre, &json).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -584,6 +606,7 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let v = store::set_agenda(&mut tx, id, &vision, &objectifs, &theorie, now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(v)
     }
 
@@ -617,6 +640,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -650,6 +674,7 @@ impl App {
         }
         store::set_fonction(&mut tx, id, f.slug(), organisation).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -671,6 +696,7 @@ impl App {
         let i = valider_indicateur(s, &actifs).map_err(AllianceError::Invalide)?;
         let iid = store::insert_indicateur(&mut tx, id, &i, now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(iid)
     }
 
@@ -758,6 +784,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(vid)
     }
 
@@ -787,6 +814,7 @@ impl App {
             ));
         }
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -886,6 +914,7 @@ impl App {
         };
         let aid = store::insert_action(&mut tx, &a, now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(aid)
     }
 
@@ -933,6 +962,7 @@ impl App {
             return Err(AllianceError::Conflit);
         }
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(())
     }
 
@@ -983,6 +1013,7 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let eid = store::insert_entree(&mut tx, &e, user.id, now()).await?;
         tx.commit().await?;
+        self.vues_alliances.vider();
         Ok(eid)
     }
 

@@ -443,7 +443,7 @@ pub async fn run(args: AlliancesArgs) -> anyhow::Result<()> {
     println!("| What | p50 | p99 | max |");
     println!("|---|---|---|---|");
     println!(
-        "| `App::alliance` (9 queries, freshness, health) | {a50:.2} | {a99:.2} | {amax:.2} |"
+        "| `App::alliance` (per-instance cache; a miss costs 9 queries) | {a50:.2} | {a99:.2} | {amax:.2} |"
     );
     println!("| `GET /alliances/{{id}}` through the router (status {statut}, {taille} bytes) | {p50:.2} | {p99:.2} | {pmax:.2} |");
     println!(

@@ -32,3 +32,5 @@ pub use sqlx::Error as SqlxError;
 /// A connection (or a transaction, through `&mut *tx`) that store functions write through, so that
 /// callers can group writes of several aggregates in one transaction without naming sqlx.
 pub type Conn = sqlx::AnyConnection;
+/// A write transaction (`Db::begin_write`).
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;

@@ -215,8 +215,7 @@ impl App {
         )
         .await?;
         changes::append(&mut tx, ENTITE, &id.to_string(), "upsert", t).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         self.refresh().await?;
         Ok(id)
     }
@@ -237,8 +236,7 @@ impl App {
             return Err(AllianceError::Conflit);
         }
         changes::append(&mut tx, ENTITE, &id.to_string(), "upsert", now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         self.refresh().await?;
         Ok(())
     }
@@ -449,8 +447,7 @@ impl App {
             &self.url_publique(),
         )
         .await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(mid)
     }
 
@@ -479,8 +476,7 @@ impl App {
             ));
         }
         changes::append(&mut tx, ENTITE, &m.alliance_id.to_string(), "upsert", now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         self.refresh().await?;
         Ok(())
     }
@@ -518,8 +514,7 @@ impl App {
         store::changer_etat_membre(&mut tx, membre, "acceptee", "partie", Some(user.id), now())
             .await?;
         changes::append(&mut tx, ENTITE, &m.alliance_id.to_string(), "upsert", now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         self.refresh().await?;
         Ok(())
     }
@@ -552,8 +547,7 @@ impl App {
             ));
         }
         store::set_role(&mut tx, membre, role.slug()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -575,8 +569,7 @@ impl App {
         }
         let json = serde_json::to_string(&o).map_err(|e| AppError::Internal(e.to_string()))?;
         store::set_objectifs(&mut tx, membre, &json).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -605,8 +598,7 @@ impl App {
         self.exiger_backbone(user, id).await?;
         let mut tx = self.db.begin_write().await?;
         let v = store::set_agenda(&mut tx, id, &vision, &objectifs, &theorie, now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(v)
     }
 
@@ -639,8 +631,7 @@ impl App {
             now(),
         )
         .await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -673,8 +664,7 @@ impl App {
             }
         }
         store::set_fonction(&mut tx, id, f.slug(), organisation).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -695,8 +685,7 @@ impl App {
             .collect();
         let i = valider_indicateur(s, &actifs).map_err(AllianceError::Invalide)?;
         let iid = store::insert_indicateur(&mut tx, id, &i, now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(iid)
     }
 
@@ -783,8 +772,7 @@ impl App {
             now(),
         )
         .await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(vid)
     }
 
@@ -813,8 +801,7 @@ impl App {
                 "cette valeur n'est plus en attente de validation".into(),
             ));
         }
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -913,8 +900,7 @@ impl App {
             version: 1,
         };
         let aid = store::insert_action(&mut tx, &a, now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(aid)
     }
 
@@ -961,8 +947,7 @@ impl App {
         if !store::update_action(&mut tx, &nouvelle, now()).await? {
             return Err(AllianceError::Conflit);
         }
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(())
     }
 
@@ -1012,8 +997,7 @@ impl App {
         };
         let mut tx = self.db.begin_write().await?;
         let eid = store::insert_entree(&mut tx, &e, user.id, now()).await?;
-        tx.commit().await?;
-        self.vues_alliances.vider();
+        self.ecrire(tx).await?;
         Ok(eid)
     }
 
@@ -1028,6 +1012,16 @@ impl App {
     /// A checked alliance's form back (for edit pages).
     pub fn saisie_alliance(a: &Alliance) -> AllianceSaisie {
         a.saisie()
+    }
+}
+
+impl App {
+    /// Commits a write of the alliances and empties the cache of computed pages: the one way
+    /// their use cases end a write, so that no page outlives a change on this instance.
+    async fn ecrire(&self, tx: alliances_store::Tx) -> Result<(), AllianceError> {
+        tx.commit().await?;
+        self.vues_alliances.vider();
+        Ok(())
     }
 }
 

@@ -2,7 +2,8 @@
 // Autocomplete (the ARIA 1.2 combobox pattern) over /api/v1/territoires (territories: the option
 // leads to the territory's page, or fills the field with `niveau:code` when the input has
 // `data-autocomplete-remplir`) and /api/v1/organisations/suggestions (the option leads to the
-// organisation's page; Enter without a chosen option still submits the full-text search).
+// organisation's page, or fills the field with `Nom (#id)` under `data-autocomplete-remplir`;
+// Enter without a chosen option still submits the form).
 (function () {
   "use strict";
 
@@ -78,7 +79,7 @@
         options.push({
           el: li,
           url: r.url || ("/organisations/" + r.id),
-          value: r.niveau ? r.niveau + ":" + r.code : r.nom
+          value: r.niveau ? r.niveau + ":" + r.code : r.nom + " (#" + r.id + ")"
         });
       });
       if (options.length === 0) { close(); return; }

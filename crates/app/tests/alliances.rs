@@ -632,7 +632,11 @@ async fn members_evaluate_the_partnership_together() {
         .unwrap();
     let m = app.proposer_membre(&chef, id, org, "membre").await.unwrap();
     app.repondre_membre(&membre, m, true).await.unwrap();
-    assert!(app.evaluation_de_l_alliance(id).await.unwrap().is_none());
+    assert!(app
+        .evaluation_alliance(Some(&chef), id)
+        .await
+        .unwrap()
+        .is_none());
     assert!(matches!(
         app.evaluer_alliance(&intrus, id).await,
         Err(alliances_app::kits::KitError::Refus(_))
@@ -645,10 +649,12 @@ async fn members_evaluate_the_partnership_together() {
     );
     let b = app.evaluer_alliance(&membre, id).await.unwrap();
     let groupe = app
-        .evaluation_de_l_alliance(id)
+        .evaluation_alliance(Some(&chef), id)
         .await
         .unwrap()
-        .expect("the alliance's group");
+        .expect("the alliance's group")
+        .groupe
+        .cle;
     for (u, cle) in [(&chef, &a), (&membre, &b)] {
         let kit = app.passation(u, cle).await.unwrap().kit;
         for s in 0..kit.sections.len() {
@@ -678,6 +684,27 @@ async fn members_evaluate_the_partnership_together() {
     assert_eq!(s.partenaires.len(), 2);
     assert!(s.ecarts.iter().any(|e| e.divergent));
     assert!(app.synthese_groupe(&intrus, &groupe).await.is_err());
+    // On the alliance: members see who answered what; others only the scores.
+    let pour_membre = app
+        .evaluation_alliance(Some(&membre), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pour_membre.scores.len(), 2);
+    assert!(pour_membre
+        .partenaires
+        .iter()
+        .any(|(n, _)| n == "chef@evaluation.fr"));
+    assert!(!pour_membre.ecarts.is_empty());
+    for lecteur in [Some(&intrus), None] {
+        let public = app.evaluation_alliance(lecteur, id).await.unwrap().unwrap();
+        assert_eq!(public.scores.len(), 2);
+        assert!(public.ecarts.is_empty(), "no comparison for non-members");
+        assert!(public
+            .partenaires
+            .iter()
+            .all(|(n, _)| n.starts_with("Partenaire ")));
+    }
 }
 
 #[tokio::test]

@@ -1,13 +1,17 @@
 //! The alliances in a real browser: an alliance created through the form (errors summarised
-//! and focused), its page, a value declared then validated on the indicators page — axe-core on
-//! the list, the creation form (with and without errors), the alliance page and each sub-page.
+//! and focused), its page, a value declared then validated on the indicators page, a member
+//! invited by picking its name in the suggestions and accepted by its owner — axe-core on the
+//! list, the creation form (with and without errors), the alliance page and each sub-page.
 
 use alliances_e2e::{
-    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, with_browser,
+    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, wait_until,
+    with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
 const PASSWORD: &str = "les alliances du bien commun";
+/// The annuaire's index follows the change feed (polled every second or so).
+const WAIT_SUGGESTION: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The last ended quarter (`2026-T3`) on day `z` since 1970-01-01 (civil-from-days).
 fn trimestre_passe(z: i64) -> String {
@@ -154,7 +158,77 @@ async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
             .await
             .context("indicators page after validation")?;
 
+        // Inviting a member: a second organisation (its owner is the same person here), picked
+        // by name in the suggestions, proposed as operator, then accepted by its owner.
+        goto(&c, "/organisations/nouvelle").await?;
+        find(&c, "#champ-profil")
+            .await?
+            .send_keys("Association")
+            .await?;
+        fill(
+            &c,
+            &[
+                ("nom", "Régie de quartier du Soleil"),
+                ("codeCommune", "42218"),
+            ],
+        )
+        .await?;
+        wait_for_text(&c, "Régie de quartier du Soleil").await?;
+        goto(&c, &format!("{alliance}/membres")).await?;
+        axe_check(&c).await.context("members page")?;
+        // The search index follows the change feed: retype until the suggestion shows.
+        wait_until(WAIT_SUGGESTION, "the organisation's suggestion", || async {
+            let champ = find(&c, "#champ-organisation").await?;
+            champ.clear().await?;
+            champ.send_keys("Régie de quart").await?;
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            Ok(
+                c.find(fantoccini::Locator::Css("#champ-organisation-liste li"))
+                    .await
+                    .ok(),
+            )
+        })
+        .await?;
+        axe_check(&c)
+            .await
+            .context("members page with suggestions")?;
+        find(&c, "#champ-organisation-liste li")
+            .await?
+            .click()
+            .await?;
+        let choisie = find(&c, "#champ-organisation")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            choisie.starts_with("Régie de quartier du Soleil (#"),
+            "{choisie}"
+        );
+        find(&c, "#champ-role")
+            .await?
+            .send_keys("Opérateur")
+            .await?;
+        find(&c, "form.formulaire button[type=\"submit\"]")
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, "button[name=reponse][value=accepter]").await?;
+        axe_check(&c)
+            .await
+            .context("members page with a proposal")?;
+        find(&c, "button[name=reponse][value=accepter]")
+            .await?
+            .click()
+            .await?;
+        wait_until(WAIT_SUGGESTION, "the new member in the table", || async {
+            let t = find(&c, "#champ-membre").await?.text().await?;
+            Ok(t.contains("Régie de quartier du Soleil").then_some(()))
+        })
+        .await?;
+
         for sous in [
+            "evaluation",
             "membres",
             "actions",
             "journal",

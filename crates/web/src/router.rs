@@ -87,6 +87,10 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/alliances/{id}/journal", get(pages::alliances::journal))
         .route(
+            "/alliances/{id}/evaluation",
+            get(pages::alliances::evaluation_page).post(pages::alliances::evaluation),
+        )
+        .route(
             "/alliances/export.csv",
             get(api::alliances::export_alliances),
         )
@@ -99,6 +103,10 @@ pub fn routes(state: AppState) -> Router {
             get(pages::experimentations::nouveau).post(pages::experimentations::nouveau_post),
         )
         .route("/experimentations", get(pages::experimentations::registre))
+        .route(
+            "/experimentations/export.csv",
+            get(api::alliances::export_experimentations),
+        )
         .route(
             "/experimentations/{id}",
             get(pages::experimentations::dossier),

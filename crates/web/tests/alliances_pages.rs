@@ -225,10 +225,13 @@ async fn members_report_values_and_the_backbone_validates_them() {
         .await;
     assert_eq!(p.status, 422);
     assert!(p.body.contains("href=\"#champ-organisation\""));
+    assert!(p.body.contains("ne porte ce nom"));
+    // A suggestion picked in the list reads `Nom (#id)`.
+    let choisie = format!("Régie de quartier Montreynaud (#{org_b})");
     let p = a
         .submit(
             &membres,
-            &[("organisation", &org_b.to_string()), ("role", "operateur")],
+            &[("organisation", &choisie), ("role", "operateur")],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -591,4 +594,59 @@ async fn concurrent_edits_last_backbone_and_members_only_alliances() {
         .await
         .body
         .contains(&format!("href=\"/alliances/{privee}\"")));
+}
+
+#[tokio::test]
+async fn members_answer_the_evaluation_grid_from_the_evaluation_tab() {
+    let mut a = verified("alliance-evaluatrice@asso.fr").await;
+    let org = organisation(&mut a, "Régie de quartier évaluée").await;
+    let id = alliance(&mut a, "Alliance évaluée", org, true).await;
+    let onglet = format!("/alliances/{id}/evaluation");
+    let mut visiteur = Browser::new();
+
+    // Before anyone starts: the tab says so; the member gets the button, visitors do not.
+    let page = a.get(&onglet).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("aria-current=\"page\">Évaluation"));
+    assert!(
+        page.body.contains("Aucun membre n&#x27;a encore commencé")
+            || page.body.contains("Aucun membre n'a encore commencé")
+    );
+    assert!(page.body.contains(&format!("action=\"{onglet}\"")));
+    let vue = visiteur.get(&onglet).await;
+    assert_eq!(vue.status, 200);
+    assert!(!vue.body.contains(&format!("action=\"{onglet}\"")));
+
+    // The member starts the grid: straight to the kit's form, once.
+    let csrf = page.csrf();
+    let r = a.post(&onglet, &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let passation = r.location.clone().unwrap();
+    assert!(passation.starts_with("/kits/evaluation-partenariat/passation/"));
+    let r = a.post(&onglet, &[("_csrf", &csrf)]).await;
+    assert_eq!(r.location.as_deref(), Some(passation.as_str()));
+    let page = a.get(&onglet).await;
+    assert!(
+        page.body
+            .contains("0 partenaire(s) ont terminé · 1 en cours"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("href=\"{passation}\"")));
+
+    // Visitors see the count, not the answers; they cannot answer.
+    let vue = visiteur.get(&onglet).await;
+    assert!(vue
+        .body
+        .contains("0 partenaire(s) ont terminé · 1 en cours"));
+    assert!(!vue.body.contains(&passation));
+    assert_eq!(visiteur.post(&onglet, &[("_csrf", "x")]).await.status, 403);
+    let mut autre = verified("alliance-evaluation-intruse@asso.fr").await;
+    let p = autre.get(&onglet).await;
+    let r = autre.post(&onglet, &[("_csrf", &p.csrf())]).await;
+    assert!(
+        r.status == 400 || r.status == 403 || r.status == 422,
+        "{}",
+        r.status
+    );
 }

@@ -142,7 +142,16 @@ async fn the_register_and_the_steps_of_a_file() {
     assert!(r.status == 409 || r.status == 422, "{}", r.status);
     let registre = visiteur.get("/experimentations").await;
     assert!(registre.body.contains("Dossier HTTP") && registre.body.contains("Déposé"));
+    assert!(registre.body.contains("/experimentations/export.csv"));
     assert_eq!(visiteur.get(&page).await.status, 200);
+    // The register as open data: one row per file past the draft, with the licence.
+    let csv = visiteur.get("/experimentations/export.csv").await;
+    assert_eq!(csv.status, 200);
+    let lignes: Vec<&str> = csv.body.lines().collect();
+    assert!(lignes[0].starts_with("id,titre,alliance,alliance_nom,etat,"));
+    assert_eq!(lignes.len(), 2, "{}", csv.body);
+    assert!(lignes[1].contains("Dossier HTTP") && lignes[1].contains(",depose,"));
+    assert!(lignes[1].contains("Licence Ouverte 2.0"));
 }
 
 /// The account signed up through the pages, verified (creating organisations needs it) by

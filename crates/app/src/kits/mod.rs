@@ -738,6 +738,38 @@ impl App {
         if !self.dans_le_groupe(user, g.id).await? {
             return Err(KitError::Introuvable);
         }
+        self.synthese(g, user.id).await
+    }
+
+    /// The synthesis of an alliance's evaluation (None before any member started the grid).
+    /// The caller has checked that the reader may see the alliance; members read everything,
+    /// others only the scores, without names nor the question-by-question comparison.
+    pub async fn evaluation_alliance(
+        &self,
+        user: Option<&CurrentUser>,
+        alliance: i64,
+    ) -> Result<Option<SyntheseVue>, KitError> {
+        let Some(g) =
+            store::groupe_de_l_alliance(&mut *self.db.pool().acquire().await?, alliance).await?
+        else {
+            return Ok(None);
+        };
+        let membre = self
+            .acteur_alliance(user, alliance)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .est_membre();
+        let mut s = self.synthese(g, user.map_or(0, |u| u.id)).await?;
+        if !membre {
+            for (i, (nom, _)) in s.partenaires.iter_mut().enumerate() {
+                *nom = format!("Partenaire {}", i + 1);
+            }
+            s.ecarts.clear();
+        }
+        Ok(Some(s))
+    }
+
+    async fn synthese(&self, g: Groupe, lecteur: i64) -> Result<SyntheseVue, KitError> {
         let toutes = store::du_groupe(&self.db, g.id).await?;
         let en_cours = toutes.iter().filter(|p| p.terminee_at.is_none()).count();
         // Every partner's answers are compared on one version: the latest any of them used.
@@ -770,7 +802,7 @@ impl App {
         let scores = reponses.iter().map(|r| kit.noter(r)).collect();
         Ok(SyntheseVue {
             ecarts: ecarts(&kit, &reponses),
-            est_createur: g.cree_par == user.id,
+            est_createur: g.cree_par == lecteur,
             groupe: g,
             kit,
             partenaires,
@@ -835,17 +867,6 @@ impl App {
         tx.commit().await?;
         self.inserer_passation(user, &kit, &Sujet::Groupe(groupe.id), Some(groupe.id), "{}")
             .await
-    }
-
-    /// The key of an alliance's evaluation group, if started.
-    pub async fn evaluation_de_l_alliance(
-        &self,
-        alliance: i64,
-    ) -> Result<Option<String>, KitError> {
-        let mut conn = self.db.pool().acquire().await?;
-        Ok(store::groupe_de_l_alliance(&mut conn, alliance)
-            .await?
-            .map(|g| g.cle))
     }
 }
 

@@ -177,5 +177,12 @@ fn health_rules_one_by_one() {
         agenda_approuve_par: 3,
         ..sain()
     });
-    assert!(c[0].explication.contains("3 membre(s) sur 4"));
+    assert_eq!(c[0].constat, "approuve");
+    assert!(c[0].chiffres.contains(&("approuve", 3)) && c[0].chiffres.contains(&("membres", 4)));
+    let c = evaluer(&Faits {
+        indicateurs: 11,
+        jours_depuis_journal: None,
+        ..sain()
+    });
+    assert_eq!((c[1].constat, c[3].constat), ("trop", "vide"));
 }

@@ -285,6 +285,7 @@ pub async fn alliance(
     Path(id): Path<i64>,
 ) -> Result<Json<AllianceDetail>, Problem> {
     let v = state.app.alliance(None, id).await.map_err(erreur)?;
+    let fr = state.tr(crate::i18n::Lang::Fr);
     let a = &v.fiche.alliance;
     let indicateurs = v
         .indicateurs
@@ -356,12 +357,15 @@ pub async fn alliance(
         sante: v
             .sante
             .iter()
-            .map(|c| ConditionSante {
-                id: c.id.into(),
-                titre: c.titre.into(),
-                regle: c.regle.into(),
-                etat: c.etat.slug().into(),
-                explication: c.explication.clone(),
+            .map(|c| {
+                let t = crate::alliances_view::condition_textes(c, &fr);
+                ConditionSante {
+                    id: c.id.into(),
+                    titre: t.titre,
+                    regle: t.regle,
+                    etat: c.etat.slug().into(),
+                    explication: t.explication,
+                }
             })
             .collect(),
     }))
@@ -503,4 +507,48 @@ pub async fn export_valeurs(
         }
     }
     Ok(csv(&format!("alliance-{id}-indicateurs.csv"), out))
+}
+
+/// `GET /experimentations/export.csv`: the public register of experimentation files (every file
+/// past the draft), one row each, with licence and extraction date.
+pub async fn export_experimentations(State(state): State<AppState>) -> Result<Response, Problem> {
+    let registre = state
+        .app
+        .registre_experimentations()
+        .await
+        .map_err(erreur)?;
+    let extraction = crate::annuaire_view::date_iso(alliances_app::now());
+    let mut out = String::from("id,titre,alliance,alliance_nom,etat,hypothese,regles,territoires,duree_mois,protocole,criteres,date_mise_a_jour,url,licence,date_extraction\n");
+    for f in registre {
+        let d = &f.dossier;
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},/experimentations/{},{},{}\n",
+            f.id,
+            csv_champ(&d.titre),
+            f.alliance_id,
+            csv_champ(&f.alliance_nom),
+            f.etat.slug(),
+            csv_champ(&d.hypothese),
+            csv_champ(&d.regles),
+            csv_champ(
+                &d.territoires
+                    .iter()
+                    .map(Lieu::cle)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            d.duree_mois,
+            csv_champ(&d.protocole),
+            d.criteres
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            crate::annuaire_view::date_iso(f.modifie_le),
+            f.id,
+            csv_champ(LICENCE),
+            extraction
+        ));
+    }
+    Ok(csv("experimentations.csv", out))
 }

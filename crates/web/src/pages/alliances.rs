@@ -1013,6 +1013,7 @@ fn onglets(id: i64, courant: &str, tr: &Tr) -> Vec<(String, String, bool)> {
         ("/indicateurs", "alliances-onglet-indicateurs"),
         ("/actions", "alliances-onglet-actions"),
         ("/journal", "alliances-onglet-journal"),
+        ("/evaluation", "alliances-onglet-evaluation"),
     ]
     .iter()
     .map(|(s, k)| (format!("/alliances/{id}{s}"), tr.t(k), *s == courant))
@@ -1089,15 +1090,15 @@ fn presenter(vue: &Vue, courant: &str, tr: &Tr, r: &Referentiel) -> Presentation
     let sante = vue
         .sante
         .iter()
-        .map(|c| SanteLigne {
-            titre: c.titre.to_string(),
-            regle: c.regle.to_string(),
-            etat_slug: c.etat.slug(),
-            etat: match tr.lang {
-                Lang::Fr => c.etat.label_fr().to_string(),
-                _ => tr.t(&format!("alliances-sante-{}", c.etat.slug())),
-            },
-            explication: c.explication.clone(),
+        .map(|c| {
+            let t = alliances_view::condition_textes(c, tr);
+            SanteLigne {
+                titre: t.titre,
+                regle: t.regle,
+                etat_slug: c.etat.slug(),
+                etat: t.etat,
+                explication: t.explication,
+            }
         })
         .collect();
     let ligne = |i: usize| {
@@ -1410,8 +1411,6 @@ struct AlliancePage {
     layout: Layout,
     p: Presentation,
     complet: bool,
-    /// The evaluation group's synthesis, if the partners started one.
-    evaluation: Option<String>,
     /// The reader represents a member organisation (may answer the grid).
     represente: bool,
 }
@@ -1435,13 +1434,93 @@ pub async fn fiche(
         vue.fiche.alliance.nom.clone(),
         Some((vue.fiche.id, &vue.fiche.alliance.nom)),
     );
-    let evaluation = state.app.evaluation_de_l_alliance(vue.fiche.id).await?;
     render(&AlliancePage {
         layout: l,
         p,
         complet: false,
-        evaluation,
         represente: !vue.acteur.membres.is_empty(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "alliance_evaluation.html")]
+struct EvaluationPage {
+    layout: Layout,
+    p: Presentation,
+    /// The reader represents a member organisation (may answer the grid).
+    represente: bool,
+    /// Completed grids and grids in progress (None: nobody started).
+    reponses: Option<(usize, usize)>,
+    /// Column headers of the scores: the partners (members) or « Partenaire n » (others), then
+    /// the mean.
+    partenaires: Vec<String>,
+    scores: Vec<(String, Vec<String>)>,
+    ecarts: Vec<crate::kits_view::EcartVue>,
+    /// The reader's own grid, to resume or read.
+    ma_passation: Option<String>,
+}
+
+/// Completed grids needed before anything but their count is shown to non-members.
+const EVALUATION_SEUIL_PUBLIC: usize = 3;
+
+/// `GET /alliances/{id}/evaluation`: the partnership evaluation grid's synthesis — each
+/// member's scores per dimension and their mean, and (for members) the question-by-question
+/// comparison with divergences flagged.
+pub async fn evaluation_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let vue = vue_de(&state, &visitor, &id).await?;
+    let tr = state.tr(visitor.lang);
+    let territoires = state.app.territoires();
+    let p = presenter(&vue, "/evaluation", &tr, &territoires.referentiel);
+    let synthese = state
+        .app
+        .evaluation_alliance(visitor.user(), vue.fiche.id)
+        .await?;
+    let (mut partenaires, mut scores, mut ecarts, mut reponses, mut ma_passation) =
+        (Vec::new(), Vec::new(), Vec::new(), None, None);
+    if let Some(s) = &synthese {
+        reponses = Some((s.partenaires.len(), s.en_cours));
+        let visible = p.est_membre || s.partenaires.len() >= EVALUATION_SEUIL_PUBLIC;
+        if visible && !s.partenaires.is_empty() {
+            (ecarts, scores) = super::kits::tableaux_synthese(s, &tr);
+            partenaires = s.partenaires.iter().map(|(n, _)| n.clone()).collect();
+            partenaires.push(tr.t("alliances-evaluation-moyenne"));
+            for (i, (_, ligne)) in scores.iter_mut().enumerate() {
+                let valeurs: Vec<f64> = s
+                    .scores
+                    .iter()
+                    .filter_map(|r| r.dimensions[i].score)
+                    .collect();
+                ligne.push(if valeurs.is_empty() {
+                    "—".into()
+                } else {
+                    crate::kits_view::score(valeurs.iter().sum::<f64>() / valeurs.len() as f64, &tr)
+                });
+            }
+        }
+        if let Some(u) = visitor.user() {
+            ma_passation = super::kits::ma_passation_du_groupe(&state, u, s.groupe.id).await?;
+        }
+    }
+    let l = layout(
+        &state,
+        &visitor,
+        &format!("/alliances/{}/evaluation", vue.fiche.id),
+        tr.t("alliances-evaluation-titre"),
+        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
+    );
+    render(&EvaluationPage {
+        layout: l,
+        p,
+        represente: !vue.acteur.membres.is_empty(),
+        reponses,
+        partenaires,
+        scores,
+        ecarts,
+        ma_passation,
     })
 }
 
@@ -1550,12 +1629,12 @@ pub async fn proposer(
         un(&f, "role").trim().to_string(),
     );
     let tr = state.tr(visitor.lang);
-    let Ok(org) = saisie.0.trim_start_matches('#').parse::<i64>() else {
-        let e = vec![(
-            "organisation".to_string(),
-            tr.t("alliances-organisation-numero"),
-        )];
-        return page_membres(&state, &visitor, &id, e, saisie).await;
+    let org = match organisation_saisie(&state, &saisie.0) {
+        Ok(org) => org,
+        Err(cle) => {
+            let e = vec![("organisation".to_string(), tr.t(cle))];
+            return page_membres(&state, &visitor, &id, e, saisie).await;
+        }
     };
     match state.app.proposer_membre(u, aid, org, &saisie.1).await {
         Ok(_) => {
@@ -1565,6 +1644,39 @@ pub async fn proposer(
             page_membres(&state, &visitor, &id, erreurs_de(e), saisie).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The organisation named in the « propose a member » field: its number (`123`, `#123`), the
+/// address of its page (`…/organisations/123`), a suggestion picked in the list (`Nom (#123)`),
+/// or a name that only one organisation of the annuaire bears. The error is the message's key.
+fn organisation_saisie(state: &AppState, saisie: &str) -> Result<i64, &'static str> {
+    let s = saisie.trim();
+    let numero = s
+        .rsplit_once("/organisations/")
+        .map(|(_, n)| n)
+        .or_else(|| s.rsplit_once('#').map(|(_, n)| n.trim_end_matches(')')))
+        .unwrap_or(s);
+    if let Ok(id) = numero.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    if s.is_empty() {
+        return Err("alliances-organisation-numero");
+    }
+    let plie = alliances_domain::texte::fold(s);
+    let homonymes: Vec<i64> = state
+        .app
+        .organisations
+        .suggest(s, 20)
+        .map_err(|_| "alliances-organisation-numero")?
+        .into_iter()
+        .filter(|(_, nom)| alliances_domain::texte::fold(nom) == plie)
+        .map(|(id, _)| id)
+        .collect();
+    match homonymes.as_slice() {
+        [id] => Ok(*id),
+        [] => Err("alliances-organisation-inconnue"),
+        _ => Err("alliances-organisation-homonymes"),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::layout::{home_crumb, Crumb, Layout};
 use crate::params::form_urlencoded_pairs;
 use crate::state::AppState;
 use crate::visiteur::{csrf_ok, Visitor};
-use alliances_app::kits::{KitError, PassationVue, Sujet};
+use alliances_app::kits::{KitError, PassationVue, Sujet, SyntheseVue};
 use alliances_domain::kits::{ErreurReponse, Kit, Public, Reponses};
 use alliances_domain::territoires::Niveau;
 use askama::Template;
@@ -943,54 +943,8 @@ pub async fn groupe(
     let user = visitor.user().ok_or(PageError::Forbidden)?;
     let s = state.app.synthese_groupe(user, &cle).await?;
     let tr = state.tr(visitor.lang);
-    let reponses: Vec<Reponses> = s
-        .partenaires
-        .iter()
-        .map(|(_, p)| {
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&p.reponses)
-                .ok()
-                .and_then(|m| s.kit.lire_reponses_json(&m).ok())
-                .unwrap_or_else(|| Reponses::vides(&s.kit))
-        })
-        .collect();
-    let ecarts = s
-        .ecarts
-        .iter()
-        .map(|e| kits_view::ecart_vue(&s.kit, e, &reponses))
-        .collect();
-    let scores = s
-        .kit
-        .dimensions
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            (
-                d.titre.clone(),
-                s.scores
-                    .iter()
-                    .map(|r| {
-                        r.dimensions[i]
-                            .score
-                            .map(|x| kits_view::score(x, &tr))
-                            .unwrap_or_else(|| "—".into())
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let ma_passation = state
-        .app
-        .mes_passations(user)
-        .await?
-        .into_iter()
-        .find(|(p, _)| p.groupe_id == Some(s.groupe.id))
-        .map(|(p, _)| {
-            if p.terminee_at.is_some() {
-                format!("/kits/resultats/{}", p.cle)
-            } else {
-                format!("/kits/{}/passation/{}", p.kit_id, p.cle)
-            }
-        });
+    let (ecarts, scores) = tableaux_synthese(&s, &tr);
+    let ma_passation = ma_passation_du_groupe(&state, user, s.groupe.id).await?;
     let lien = q.lien.filter(|_| s.est_createur).map(|j| {
         format!(
             "{}/kits/groupes/rejoindre/{j}",
@@ -1014,6 +968,71 @@ pub async fn groupe(
         scores,
         ma_passation,
     })
+}
+
+/// The two tables of a group's synthesis: the question-by-question comparison, and each
+/// dimension's title with every partner's score.
+pub(crate) fn tableaux_synthese(
+    s: &SyntheseVue,
+    tr: &crate::i18n::Tr,
+) -> (Vec<EcartVue>, Vec<(String, Vec<String>)>) {
+    let reponses: Vec<Reponses> = s
+        .partenaires
+        .iter()
+        .map(|(_, p)| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&p.reponses)
+                .ok()
+                .and_then(|m| s.kit.lire_reponses_json(&m).ok())
+                .unwrap_or_else(|| Reponses::vides(&s.kit))
+        })
+        .collect();
+    let ecarts: Vec<EcartVue> = s
+        .ecarts
+        .iter()
+        .map(|e| kits_view::ecart_vue(&s.kit, e, &reponses))
+        .collect();
+    let scores: Vec<(String, Vec<String>)> = s
+        .kit
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                d.titre.clone(),
+                s.scores
+                    .iter()
+                    .map(|r| {
+                        r.dimensions[i]
+                            .score
+                            .map(|x| kits_view::score(x, &tr))
+                            .unwrap_or_else(|| "—".into())
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    (ecarts, scores)
+}
+
+/// Where the user's own passation of a group is: its results once completed, else the form.
+pub(crate) async fn ma_passation_du_groupe(
+    state: &AppState,
+    user: &alliances_app::comptes::CurrentUser,
+    groupe: i64,
+) -> Result<Option<String>, PageError> {
+    Ok(state
+        .app
+        .mes_passations(user)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.groupe_id == Some(groupe))
+        .map(|(p, _)| {
+            if p.terminee_at.is_some() {
+                format!("/kits/resultats/{}", p.cle)
+            } else {
+                format!("/kits/{}/passation/{}", p.kit_id, p.cle)
+            }
+        }))
 }
 
 /// `GET /kits/groupes/rejoindre/{jeton}`: a page with a button (link scanners join nothing).

@@ -1403,6 +1403,36 @@ fn presenter(vue: &Vue, courant: &str, tr: &Tr, r: &Referentiel) -> Presentation
     }
 }
 
+/// What every tab of an alliance shows: the alliance as the reader may see it (404 otherwise),
+/// its presentation with `onglet` current, and the layout titled `titre` (a message key; the
+/// overview is titled with the alliance's name).
+struct SousPage {
+    vue: Vue,
+    p: Presentation,
+    layout: Layout,
+    tr: Tr,
+}
+
+async fn sous_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+    onglet: &str,
+    titre: Option<&str>,
+) -> Result<SousPage, PageError> {
+    let vue = vue_de(state, visitor, id).await?;
+    let tr = state.tr(visitor.lang);
+    let p = presenter(&vue, onglet, &tr, &state.app.territoires().referentiel);
+    let layout = layout(
+        state,
+        visitor,
+        &format!("/alliances/{}{onglet}", vue.fiche.id),
+        titre.map_or_else(|| vue.fiche.alliance.nom.clone(), |k| tr.t(k)),
+        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
+    );
+    Ok(SousPage { vue, p, layout, tr })
+}
+
 // --------------------------------------------------------------------------- the alliance page
 
 #[derive(Template)]
@@ -1422,18 +1452,13 @@ pub async fn fiche(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let vue = vue_de(&state, &visitor, &id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let mut p = presenter(&vue, "", &tr, &territoires.referentiel);
+    let SousPage {
+        vue,
+        mut p,
+        layout: l,
+        ..
+    } = sous_page(&state, &visitor, &id, "", None).await?;
     p.journal.truncate(5);
-    let l = layout(
-        &state,
-        &visitor,
-        &format!("/alliances/{}", vue.fiche.id),
-        vue.fiche.alliance.nom.clone(),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
     render(&AlliancePage {
         layout: l,
         p,
@@ -1471,10 +1496,19 @@ pub async fn evaluation_page(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let vue = vue_de(&state, &visitor, &id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let p = presenter(&vue, "/evaluation", &tr, &territoires.referentiel);
+    let SousPage {
+        vue,
+        p,
+        layout: l,
+        tr,
+    } = sous_page(
+        &state,
+        &visitor,
+        &id,
+        "/evaluation",
+        Some("alliances-evaluation-titre"),
+    )
+    .await?;
     let synthese = state
         .app
         .evaluation_alliance(visitor.user(), vue.fiche.id)
@@ -1505,13 +1539,6 @@ pub async fn evaluation_page(
             ma_passation = super::kits::ma_passation_du_groupe(&state, u, s.groupe.id).await?;
         }
     }
-    let l = layout(
-        &state,
-        &visitor,
-        &format!("/alliances/{}/evaluation", vue.fiche.id),
-        tr.t("alliances-evaluation-titre"),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
     render(&EvaluationPage {
         layout: l,
         p,
@@ -1562,17 +1589,16 @@ async fn page_membres(
     erreurs: Vec<(String, String)>,
     saisie: (String, String),
 ) -> Result<Response, PageError> {
-    let vue = vue_de(state, visitor, id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let p = presenter(&vue, "/membres", &tr, &territoires.referentiel);
-    let l = layout(
+    let SousPage {
+        p, layout: l, tr, ..
+    } = sous_page(
         state,
         visitor,
-        &format!("/alliances/{}/membres", vue.fiche.id),
-        tr.t("alliances-membres-titre"),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
+        id,
+        "/membres",
+        Some("alliances-membres-titre"),
+    )
+    .await?;
     let status = if erreurs.is_empty() {
         StatusCode::OK
     } else {
@@ -2019,17 +2045,14 @@ pub async fn indicateurs(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let vue = vue_de(&state, &visitor, &id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let p = presenter(&vue, "/indicateurs", &tr, &territoires.referentiel);
-    let l = layout(
+    let SousPage { p, layout: l, .. } = sous_page(
         &state,
         &visitor,
-        &format!("/alliances/{}/indicateurs", vue.fiche.id),
-        tr.t("alliances-indicateurs-titre"),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
+        &id,
+        "/indicateurs",
+        Some("alliances-indicateurs-titre"),
+    )
+    .await?;
     render(&IndicateursPage {
         layout: l,
         p,
@@ -2397,17 +2420,14 @@ pub async fn actions(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let vue = vue_de(&state, &visitor, &id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let p = presenter(&vue, "/actions", &tr, &territoires.referentiel);
-    let l = layout(
+    let SousPage { p, layout: l, .. } = sous_page(
         &state,
         &visitor,
-        &format!("/alliances/{}/actions", vue.fiche.id),
-        tr.t("alliances-actions-titre"),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
+        &id,
+        "/actions",
+        Some("alliances-actions-titre"),
+    )
+    .await?;
     render(&ActionsPage { layout: l, p })
 }
 
@@ -2683,17 +2703,14 @@ pub async fn journal(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let vue = vue_de(&state, &visitor, &id).await?;
-    let tr = state.tr(visitor.lang);
-    let territoires = state.app.territoires();
-    let p = presenter(&vue, "/journal", &tr, &territoires.referentiel);
-    let l = layout(
+    let SousPage { p, layout: l, .. } = sous_page(
         &state,
         &visitor,
-        &format!("/alliances/{}/journal", vue.fiche.id),
-        tr.t("alliances-journal-titre"),
-        Some((vue.fiche.id, &vue.fiche.alliance.nom)),
-    );
+        &id,
+        "/journal",
+        Some("alliances-journal-titre"),
+    )
+    .await?;
     render(&JournalPage { layout: l, p })
 }
 

@@ -42,6 +42,17 @@ async fn set_dates(c: &fantoccini::Client, dates: &[(&str, &str)]) -> Result<()>
     Ok(())
 }
 
+/// Creates an association in Saint-Étienne through the form and waits for its page.
+async fn organisation(c: &fantoccini::Client, nom: &str) -> Result<()> {
+    goto(c, "/organisations/nouvelle").await?;
+    find(c, "#champ-profil")
+        .await?
+        .send_keys("Association")
+        .await?;
+    fill(c, &[("nom", nom), ("codeCommune", "42218")]).await?;
+    wait_for_text(c, nom).await
+}
+
 async fn path(c: &fantoccini::Client) -> Result<String> {
     Ok(c.current_url().await?.path().to_string())
 }
@@ -51,17 +62,7 @@ async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
     with_browser("alliances", |c| async move {
         admin_logged_in(&c, "alliances-admin@asso.example", "Camille", PASSWORD).await?;
         // The backbone organisation first.
-        goto(&c, "/organisations/nouvelle").await?;
-        find(&c, "#champ-profil")
-            .await?
-            .send_keys("Association")
-            .await?;
-        fill(
-            &c,
-            &[("nom", "Maison des solidarités"), ("codeCommune", "42218")],
-        )
-        .await?;
-        wait_for_text(&c, "Maison des solidarités").await?;
+        organisation(&c, "Maison des solidarités").await?;
 
         goto(&c, "/alliances").await?;
         axe_check(&c).await.context("list")?;
@@ -160,20 +161,7 @@ async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
 
         // Inviting a member: a second organisation (its owner is the same person here), picked
         // by name in the suggestions, proposed as operator, then accepted by its owner.
-        goto(&c, "/organisations/nouvelle").await?;
-        find(&c, "#champ-profil")
-            .await?
-            .send_keys("Association")
-            .await?;
-        fill(
-            &c,
-            &[
-                ("nom", "Régie de quartier du Soleil"),
-                ("codeCommune", "42218"),
-            ],
-        )
-        .await?;
-        wait_for_text(&c, "Régie de quartier du Soleil").await?;
+        organisation(&c, "Régie de quartier du Soleil").await?;
         goto(&c, &format!("{alliance}/membres")).await?;
         axe_check(&c).await.context("members page")?;
         // The search index follows the change feed: retype until the suggestion shows.

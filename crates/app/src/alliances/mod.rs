@@ -187,6 +187,19 @@ impl App {
         Ok(acteur(u, &orgs, &membres))
     }
 
+    /// The user's rights in an alliance, read inside a write transaction, with the alliance's
+    /// memberships (every state).
+    async fn acteur_en(
+        &self,
+        tx: &mut alliances_store::Tx,
+        user: &CurrentUser,
+        alliance: i64,
+    ) -> Result<(Acteur, Vec<Membre>), AllianceError> {
+        let tous = store::membres(tx, alliance).await?;
+        let orgs = memberships::of_user(&self.db, user.id).await?;
+        Ok((acteur(user, &orgs, &tous), tous))
+    }
+
     /// Creates an alliance; `backbone` (an organisation the user belongs to) becomes its first
     /// member, with the backbone role.
     pub async fn creer_alliance(
@@ -491,9 +504,7 @@ impl App {
         let m = store::membre_par_id(&mut tx, membre)
             .await?
             .ok_or(AllianceError::Introuvable)?;
-        let orgs = memberships::of_user(&self.db, user.id).await?;
-        let tous = store::membres(&mut tx, m.alliance_id).await?;
-        let a = acteur(user, &orgs, &tous);
+        let (a, tous) = self.acteur_en(&mut tx, user, m.alliance_id).await?;
         if !a.possede(m.organisation_id) && !a.est_backbone() {
             return Err(AllianceError::Interdit);
         }
@@ -532,9 +543,8 @@ impl App {
         let m = store::membre_par_id(&mut tx, membre)
             .await?
             .ok_or(AllianceError::Introuvable)?;
-        let tous = store::membres(&mut tx, m.alliance_id).await?;
-        let orgs = memberships::of_user(&self.db, user.id).await?;
-        if !acteur(user, &orgs, &tous).est_backbone() {
+        let (a, tous) = self.acteur_en(&mut tx, user, m.alliance_id).await?;
+        if !a.est_backbone() {
             return Err(AllianceError::Interdit);
         }
         let backbones = tous
@@ -702,9 +712,7 @@ impl App {
         let f = store::indicateur_par_id(&mut tx, indicateur)
             .await?
             .ok_or(AllianceError::Introuvable)?;
-        let tous = store::membres(&mut tx, f.alliance_id).await?;
-        let orgs = memberships::of_user(&self.db, user.id).await?;
-        let a = acteur(user, &orgs, &tous);
+        let (a, _) = self.acteur_en(&mut tx, user, f.alliance_id).await?;
         if !a.represente(s.organisation) {
             return Err(AllianceError::Interdit);
         }
@@ -790,9 +798,8 @@ impl App {
         let f = store::indicateur_par_id(&mut tx, v.indicateur_id)
             .await?
             .ok_or(AllianceError::Introuvable)?;
-        let tous = store::membres(&mut tx, f.alliance_id).await?;
-        let orgs = memberships::of_user(&self.db, user.id).await?;
-        if !acteur(user, &orgs, &tous).est_backbone() {
+        let (a, _) = self.acteur_en(&mut tx, user, f.alliance_id).await?;
+        if !a.est_backbone() {
             return Err(AllianceError::Interdit);
         }
         let etat = if valider { "validee" } else { "rejetee" };
@@ -916,9 +923,7 @@ impl App {
         let ancienne = store::action_par_id(&mut tx, action)
             .await?
             .ok_or(AllianceError::Introuvable)?;
-        let tous = store::membres(&mut tx, ancienne.alliance_id).await?;
-        let orgs = memberships::of_user(&self.db, user.id).await?;
-        let a = acteur(user, &orgs, &tous);
+        let (a, tous) = self.acteur_en(&mut tx, user, ancienne.alliance_id).await?;
         if !a.est_backbone() && !ancienne.porteur.is_some_and(|p| a.represente(p)) {
             return Err(AllianceError::Interdit);
         }

@@ -4,8 +4,8 @@
 //! list, the creation form (with and without errors), the alliance page and each sub-page.
 
 use alliances_e2e::{
-    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_text, wait_until,
-    with_browser,
+    admin_logged_in, axe_check, fill, find, goto, main_text, wait_for, wait_for_path,
+    wait_for_text, wait_until, with_browser,
 };
 use anyhow::{ensure, Context, Result};
 
@@ -209,11 +209,11 @@ async fn create_an_alliance_report_and_validate_a_value() -> Result<()> {
             .await?
             .click()
             .await?;
-        wait_until(WAIT_SUGGESTION, "the new member in the table", || async {
-            let t = find(&c, "#champ-membre").await?.text().await?;
-            Ok(t.contains("Régie de quartier du Soleil").then_some(()))
-        })
-        .await?;
+        // The answer leads back to the alliance's page; the members' table lists it.
+        wait_for_path(&c, &alliance).await?;
+        goto(&c, &format!("{alliance}/membres")).await?;
+        let actifs = find(&c, "#champ-membre").await?.text().await?;
+        ensure!(actifs.contains("Régie de quartier du Soleil"), "{actifs}");
 
         for sous in [
             "evaluation",

@@ -149,3 +149,32 @@ impl App {
             .collect())
     }
 }
+
+impl App {
+    /// Whether the user is catalyseur of the territory or of one of its ancestors.
+    pub async fn est_catalyseur_de(
+        &self,
+        user: &CurrentUser,
+        niveau: Niveau,
+        code: &str,
+    ) -> Result<bool, AppError> {
+        let territoires = self.territoires();
+        let r = &territoires.referentiel;
+        let Some(t) = r.find(niveau, code) else {
+            return Ok(false);
+        };
+        let mut couverts: Vec<(String, String)> = r
+            .ancestors(t)
+            .into_iter()
+            .map(|a| (a.niveau.slug().to_string(), r.code(a).to_string()))
+            .collect();
+        couverts.push((niveau.slug().to_string(), code.to_string()));
+        Ok(territorial_roles::of_user(&self.db, user.id)
+            .await?
+            .iter()
+            .any(|role| {
+                role.role == crate::catalyseurs::CATALYSEUR
+                    && couverts.contains(&(role.niveau.clone(), role.code.clone()))
+            }))
+    }
+}

@@ -15,7 +15,7 @@ use alliances_domain::kits::pairs::{ecarts, part_en_dessous, Ecart};
 use alliances_domain::kits::{ErreurReponse, Kit, Public, Reponses, Resultat};
 use alliances_domain::territoires::Niveau;
 use alliances_store::kits::{self as store, Groupe, Passation, Terminaison};
-use alliances_store::{memberships, organisations, territorial_roles, StoreError};
+use alliances_store::{memberships, organisations, StoreError};
 
 use crate::comptes::{random_token, token_hash, CurrentUser};
 use crate::{now, App, AppError};
@@ -175,24 +175,7 @@ impl App {
         niveau: Niveau,
         code: &str,
     ) -> Result<bool, KitError> {
-        let territoires = self.territoires();
-        let r = &territoires.referentiel;
-        let Some(t) = r.find(niveau, code) else {
-            return Ok(false);
-        };
-        let mut couverts: Vec<(String, String)> = r
-            .ancestors(t)
-            .into_iter()
-            .map(|a| (a.niveau.slug().to_string(), r.code(a).to_string()))
-            .collect();
-        couverts.push((niveau.slug().to_string(), code.to_string()));
-        Ok(territorial_roles::of_user(&self.db, user.id)
-            .await?
-            .iter()
-            .any(|role| {
-                role.role == crate::catalyseurs::CATALYSEUR
-                    && couverts.contains(&(role.niveau.clone(), role.code.clone()))
-            }))
+        Ok(self.est_catalyseur_de(user, niveau, code).await?)
     }
 
     async fn nom_du_sujet(&self, sujet: &Sujet) -> Result<String, KitError> {

@@ -461,7 +461,7 @@ pub fn valider(
         .as_deref()
         .and_then(|v| texte("description", v, DESCRIPTION_MAX, &mut errs))
         .unwrap_or_default();
-    let site_web = blank(&s.site_web).and_then(|v| site(v, &mut errs));
+    let site_web = blank(&s.site_web).and_then(|v| adresse_web("siteWeb", v, &mut errs));
     let contact_public = s
         .contact_public
         .as_deref()
@@ -546,13 +546,13 @@ pub fn valider(
 }
 
 /// A web address: http or https, a host, no spaces. `www.x.fr` gets `https://`.
-fn site(v: &str, errs: &mut Vec<ChampErreur>) -> Option<String> {
+pub fn adresse_web(champ: &'static str, v: &str, errs: &mut Vec<ChampErreur>) -> Option<String> {
     let v = v.trim();
     let full = if v.starts_with("http://") || v.starts_with("https://") {
         v.to_string()
     } else if v.contains("://") {
         errs.push(ChampErreur::new(
-            "siteWeb",
+            champ,
             "seules les adresses http:// ou https:// sont acceptées",
         ));
         return None;
@@ -565,7 +565,7 @@ fn site(v: &str, errs: &mut Vec<ChampErreur>) -> Option<String> {
         .unwrap_or("");
     if full.chars().count() > URL_MAX {
         errs.push(ChampErreur::new(
-            "siteWeb",
+            champ,
             format!("trop long : au plus {URL_MAX} caractères"),
         ));
         None
@@ -575,7 +575,7 @@ fn site(v: &str, errs: &mut Vec<ChampErreur>) -> Option<String> {
         || host.ends_with('.')
     {
         errs.push(ChampErreur::new(
-            "siteWeb",
+            champ,
             "adresse web invalide (exemple : https://www.exemple.fr)",
         ));
         None

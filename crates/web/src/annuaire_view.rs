@@ -265,3 +265,39 @@ mod tests {
         assert_eq!(date_iso(951_782_400), "2000-02-29");
     }
 }
+
+/// The organisation named in a field (proposing a member, referring a request): its number (`123`, `#123`), the
+/// address of its page (`…/organisations/123`), a suggestion picked in the list (`Nom (#123)`),
+/// or a name that only one organisation of the annuaire bears. The error is the message's key.
+pub fn organisation_saisie(
+    state: &crate::state::AppState,
+    saisie: &str,
+) -> Result<i64, &'static str> {
+    let s = saisie.trim();
+    let numero = s
+        .rsplit_once("/organisations/")
+        .map(|(_, n)| n)
+        .or_else(|| s.rsplit_once('#').map(|(_, n)| n.trim_end_matches(')')))
+        .unwrap_or(s);
+    if let Ok(id) = numero.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    if s.is_empty() {
+        return Err("alliances-organisation-numero");
+    }
+    let plie = alliances_domain::texte::fold(s);
+    let homonymes: Vec<i64> = state
+        .app
+        .organisations
+        .suggest(s, 20)
+        .map_err(|_| "alliances-organisation-numero")?
+        .into_iter()
+        .filter(|(_, nom)| alliances_domain::texte::fold(nom) == plie)
+        .map(|(id, _)| id)
+        .collect();
+    match homonymes.as_slice() {
+        [id] => Ok(*id),
+        [] => Err("alliances-organisation-inconnue"),
+        _ => Err("alliances-organisation-homonymes"),
+    }
+}

@@ -56,6 +56,22 @@ pub fn render(
     outre_mer_label: &str,
     caption: &str,
 ) -> String {
+    render_classes(
+        |code| highlight.contains(code).then_some("surligne"),
+        title,
+        outre_mer_label,
+        caption,
+    )
+}
+
+/// Renders the map with a class per département (a choropleth: the classes are styled in the
+/// stylesheet, never inline). `classe` gives the extra class of a département, if any.
+pub fn render_classes<'a>(
+    classe: impl Fn(&str) -> Option<&'a str>,
+    title: &str,
+    outre_mer_label: &str,
+    caption: &str,
+) -> String {
     let mut svg = String::with_capacity(TSV.len() + 4096);
     let _ = write!(
         svg,
@@ -63,10 +79,9 @@ pub fn render(
         escape(title)
     );
     for s in shapes() {
-        let class = if highlight.contains(s.code) {
-            "departement surligne"
-        } else {
-            "departement"
+        let class = match classe(s.code) {
+            Some(c) => format!("departement {c}"),
+            None => "departement".to_string(),
         };
         let _ = write!(
             svg,
@@ -83,10 +98,9 @@ pub fn render(
     );
     for (i, (code, nom)) in OUTRE_MER.iter().enumerate() {
         let y = 402 + i as u32 * 36;
-        let class = if highlight.contains(code) {
-            "departement surligne"
-        } else {
-            "departement"
+        let class = match classe(code) {
+            Some(c) => format!("departement {c}"),
+            None => "departement".to_string(),
         };
         let _ = write!(
             svg,

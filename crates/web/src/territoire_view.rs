@@ -331,3 +331,28 @@ fn communes_section(
 fn titre_with_count(tr: &Tr, key: &str, n: usize) -> String {
     format!("{} ({})", tr.t(key), tr.nombre(n as u64))
 }
+
+/// The names of territories given as `Lieu`s, joined.
+pub fn lieux(
+    l: &[alliances_domain::annuaire::Lieu],
+    r: &alliances_domain::territoires::Referentiel,
+) -> String {
+    l.iter()
+        .filter_map(|x| r.find(x.niveau, &x.code).map(|t| r.nom(t).to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a `niveau:code` territory against the referential: the key and the name.
+pub fn territoire_de(
+    cle: &str,
+    r: &alliances_domain::territoires::Referentiel,
+) -> Option<(String, String)> {
+    let (n, code) = cle.trim().split_once(':')?;
+    let niveau = alliances_domain::territoires::Niveau::from_slug(n)?;
+    let t = r.find(niveau, &code.to_ascii_uppercase())?;
+    Some((
+        format!("{}:{}", niveau.slug(), r.code(t)),
+        r.nom(t).to_string(),
+    ))
+}

@@ -16,14 +16,13 @@ use alliances_domain::ingenieries::orientation::{
 use alliances_domain::ingenieries::Service;
 use alliances_domain::territoires::{Niveau, TerritoireRef};
 use alliances_domain::texte::fold;
-use alliances_store::ingenieries::{
-    self as store, FicheDispositif, NouvelleOrientation, Orientation, Provenance,
-};
+use alliances_store::ingenieries::{self as store, NouvelleOrientation, Provenance};
 use alliances_store::{changes, memberships, organisations, StoreError};
 
 use crate::comptes::CurrentUser;
 use crate::politique::{can, can_on_organisation, Action, RoleOrganisation};
 use crate::{now, App, AppError};
+pub use alliances_store::ingenieries::{FicheDispositif, Orientation};
 pub use index::{Demande, IndexDispositifs, Reponse, Via};
 
 /// The change-feed entity of schemes (the coverage index follows it).
@@ -105,6 +104,26 @@ impl App {
             .into_iter()
             .find(|(o, _)| *o == organisation)
             .and_then(|(_, r)| RoleOrganisation::from_slug(&r)))
+    }
+
+    /// The schemes the user runs (carried by one of their organisations), by name.
+    pub async fn dispositifs_geres(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<(i64, String)>, AppError> {
+        let orgs: Vec<i64> = memberships::of_user(&self.db, user.id)
+            .await?
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        let mut out: Vec<(i64, String)> = self
+            .dispositifs()
+            .tous()
+            .filter(|e| e.fiche.porteur_id.is_some_and(|p| orgs.contains(&p)))
+            .map(|e| (e.fiche.id, e.fiche.dispositif.nom.clone()))
+            .collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
     }
 
     /// Whether the user runs the scheme: a member of its carrying organisation, or staff.
@@ -518,18 +537,29 @@ impl App {
         Ok(())
     }
 
-    /// Referrals received or sent by a scheme (its people only).
+    /// Referrals received or sent by a scheme (its people only), with the requesting
+    /// organisation's name.
     pub async fn orientations(
         &self,
         user: &CurrentUser,
         dispositif: i64,
-    ) -> Result<Vec<Orientation>, IngenierieError> {
+    ) -> Result<Vec<(Orientation, String)>, IngenierieError> {
         let ix = self.dispositifs();
         let e = ix.get(dispositif).ok_or(IngenierieError::Introuvable)?;
         if !self.gere_dispositif(Some(user), &e.fiche).await? {
             return Err(IngenierieError::Interdit);
         }
-        Ok(store::orientations_du_dispositif(&self.db, dispositif).await?)
+        let liste = store::orientations_du_dispositif(&self.db, dispositif).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        let mut out = Vec::with_capacity(liste.len());
+        for o in liste {
+            let nom = organisations::get(&mut conn, o.organisation_id)
+                .await?
+                .map(|f| f.org.nom)
+                .unwrap_or_default();
+            out.push((o, nom));
+        }
+        Ok(out)
     }
 
     /// The territory keys a département's EPCIs are known by, with how many schemes run at

@@ -4,6 +4,7 @@
 //! of validated indicator values. Members-only alliances are not shown.
 
 use super::organisations::{curseur, lire_curseur};
+use super::{csv, csv_champ};
 use super::territoires::Liste;
 use crate::params::{Params, RawQuery};
 use crate::problem::Problem;
@@ -13,8 +14,7 @@ use alliances_app::alliances::AllianceError;
 use alliances_domain::alliances::{Forme, Stade};
 use alliances_domain::annuaire::{Lieu, TypePartenariat};
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -412,28 +412,6 @@ pub async fn experimentations(
         resultats,
         suivant: None,
     }))
-}
-
-fn csv_champ(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r', ';']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv(nom: &str, contenu: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{nom}\""),
-            ),
-        ],
-        contenu,
-    )
-        .into_response()
 }
 
 /// `GET /alliances/export.csv`: public alliances, one row each, with licence and extraction date.

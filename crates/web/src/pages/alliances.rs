@@ -5,14 +5,16 @@
 //! (`/indicateurs`), the action plan (`/actions`), the journal (`/journal`). Rights are decided
 //! by the app (`Vue::acteur` only decides which forms to show); this module parses and renders.
 
+use super::formulaires::{check, form, opt, tous, un, Champ, Champs, Formulaire};
 use super::{render, PageError};
+use crate::territoire_view::{lieux, territoire_de};
 use crate::alliances_view::{self, etat_valeur, graphe, lbl, nombre, Graphe, Point};
 use crate::annuaire_view::date_jour;
 use crate::i18n::{Lang, Tr};
 use crate::layout::{home_crumb, Crumb, Layout};
-use crate::params::{form_urlencoded_pairs, Params, RawQuery};
+use crate::params::{Params, RawQuery};
 use crate::state::AppState;
-use crate::visiteur::{csrf_ok, Visitor};
+use crate::visiteur::Visitor;
 use alliances_app::alliances::liste::Filtre;
 use alliances_app::alliances::{ActionSaisie, AllianceError, EntreeSaisie, ValeurSaisie, Vue};
 use alliances_app::now;
@@ -23,7 +25,7 @@ use alliances_domain::alliances::{
 use alliances_domain::annuaire::{ChampErreur, TypePartenariat};
 use alliances_domain::dates;
 use alliances_domain::odd::OddNumber;
-use alliances_domain::territoires::{Niveau, Referentiel};
+use alliances_domain::territoires::Referentiel;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -32,7 +34,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 const PAR_PAGE: usize = 20;
 
-type Champs = Vec<(String, String)>;
 /// (value, label, selected) of a select or a group of checkboxes.
 type Choix = Vec<(String, String, bool)>;
 /// A fact of the page: its label and its values, each with an optional link.
@@ -51,36 +52,6 @@ impl From<AllianceError> for PageError {
                 PageError::BadRequest
             }
         }
-    }
-}
-
-fn form(body: &Bytes) -> Champs {
-    form_urlencoded_pairs(&String::from_utf8_lossy(body))
-}
-
-fn un<'a>(f: &'a Champs, nom: &str) -> &'a str {
-    f.iter()
-        .find(|(k, _)| k == nom)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn tous<'a>(f: &'a Champs, nom: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    f.iter()
-        .filter(move |(k, _)| k == nom)
-        .map(|(_, v)| v.as_str())
-}
-
-fn opt(v: &str) -> Option<String> {
-    let v = v.trim();
-    (!v.is_empty()).then(|| v.to_string())
-}
-
-fn check(headers: &HeaderMap, visitor: &Visitor, f: &Champs) -> Result<(), PageError> {
-    if csrf_ok(headers, visitor, un(f, "_csrf")) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden)
     }
 }
 
@@ -220,24 +191,6 @@ struct ListePage {
     suivant: Option<String>,
     page_info: String,
     peut_creer: bool,
-}
-
-fn lieux(l: &[alliances_domain::annuaire::Lieu], r: &Referentiel) -> String {
-    l.iter()
-        .filter_map(|x| r.find(x.niveau, &x.code).map(|t| r.nom(t).to_string()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Reads a `niveau:code` territory against the referential: the key and the name.
-fn territoire_de(cle: &str, r: &Referentiel) -> Option<(String, String)> {
-    let (n, code) = cle.trim().split_once(':')?;
-    let niveau = Niveau::from_slug(n)?;
-    let t = r.find(niveau, &code.to_ascii_uppercase())?;
-    Some((
-        format!("{}:{}", niveau.slug(), r.code(t)),
-        r.nom(t).to_string(),
-    ))
 }
 
 /// `GET /alliances`: the public alliances, filtered by a plain GET form.
@@ -439,98 +392,6 @@ pub async fn liste(
 
 // --------------------------------------------------------------------------- generic form page
 
-/// One field of a form.
-pub struct Champ {
-    pub nom: &'static str,
-    pub libelle: String,
-    pub aide: Option<String>,
-    pub erreur: Option<String>,
-    /// `text`, `date`, `textarea`, `select`, `checkboxes`, `territoires` (several inputs).
-    pub genre: &'static str,
-    pub valeur: String,
-    /// For `territoires`: one input each.
-    pub valeurs: Vec<String>,
-    /// For select and checkboxes: (value, label, selected).
-    pub choix: Vec<(String, String, bool)>,
-}
-
-#[derive(Template)]
-#[template(path = "alliance_form.html")]
-struct FormPage {
-    layout: Layout,
-    action: String,
-    intro: Option<String>,
-    alerte: Option<String>,
-    champs: Vec<Champ>,
-    erreurs: Vec<(String, String)>,
-    resume_erreurs: String,
-    caches: Vec<(String, String)>,
-    bouton: String,
-}
-
-struct Formulaire<'a> {
-    tr: &'a Tr,
-    erreurs: &'a [ChampErreur],
-    /// Field name → label key prefix.
-    prefixe: &'static str,
-}
-
-impl Formulaire<'_> {
-    fn libelle(&self, nom: &str) -> String {
-        self.tr.t(&format!("{}{nom}", self.prefixe))
-    }
-    fn err(&self, nom: &str) -> Option<String> {
-        let m: Vec<&str> = self
-            .erreurs
-            .iter()
-            .filter(|e| e.champ == nom)
-            .map(|e| e.message.as_str())
-            .collect();
-        (!m.is_empty()).then(|| m.join(" ; "))
-    }
-    fn champ(&self, nom: &'static str, genre: &'static str, valeur: String) -> Champ {
-        Champ {
-            nom,
-            libelle: self.libelle(nom),
-            aide: None,
-            erreur: self.err(nom),
-            genre,
-            valeur,
-            valeurs: Vec::new(),
-            choix: Vec::new(),
-        }
-    }
-    fn aide(&self, mut c: Champ) -> Champ {
-        c.aide = Some(self.tr.t(&format!("{}{}-aide", self.prefixe, c.nom)));
-        c
-    }
-    fn choix(
-        &self,
-        nom: &'static str,
-        genre: &'static str,
-        choix: Vec<(String, String, bool)>,
-    ) -> Champ {
-        Champ {
-            choix,
-            ..self.champ(nom, genre, String::new())
-        }
-    }
-    fn resume(&self) -> Vec<(String, String)> {
-        self.erreurs
-            .iter()
-            .map(|e| {
-                let l = self.libelle(e.champ);
-                let l = if l.starts_with(self.prefixe) {
-                    e.champ.to_string()
-                } else {
-                    l
-                };
-                (e.champ.to_string(), format!("{l} : {}", e.message))
-            })
-            .collect()
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn page_formulaire(
     state: &AppState,
@@ -545,24 +406,8 @@ fn page_formulaire(
     intro: Option<String>,
     alerte: Option<String>,
 ) -> Result<Response, PageError> {
-    let tr = f.tr;
     let l = layout(state, visitor, &action, title, alliance);
-    let p = FormPage {
-        resume_erreurs: tr.ta("formulaire-erreurs", &[("n", &f.erreurs.len().to_string())]),
-        erreurs: f.resume(),
-        action,
-        intro,
-        alerte,
-        champs,
-        caches,
-        bouton,
-        layout: l,
-    };
-    let mut res = render(&p)?;
-    if !f.erreurs.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    super::formulaires::rendre(l, f, action, champs, caches, bouton, intro, alerte)
 }
 
 // ------------------------------------------------------------------- creation and edition
@@ -740,7 +585,7 @@ fn form_alliance(
     )
 }
 
-async fn organisations_de(
+pub(crate) async fn organisations_de(
     state: &AppState,
     u: &alliances_app::comptes::CurrentUser,
 ) -> Result<Vec<(i64, String)>, PageError> {
@@ -1655,7 +1500,7 @@ pub async fn proposer(
         un(&f, "role").trim().to_string(),
     );
     let tr = state.tr(visitor.lang);
-    let org = match organisation_saisie(&state, &saisie.0) {
+    let org = match crate::annuaire_view::organisation_saisie(&state, &saisie.0) {
         Ok(org) => org,
         Err(cle) => {
             let e = vec![("organisation".to_string(), tr.t(cle))];
@@ -1670,39 +1515,6 @@ pub async fn proposer(
             page_membres(&state, &visitor, &id, erreurs_de(e), saisie).await
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The organisation named in the « propose a member » field: its number (`123`, `#123`), the
-/// address of its page (`…/organisations/123`), a suggestion picked in the list (`Nom (#123)`),
-/// or a name that only one organisation of the annuaire bears. The error is the message's key.
-fn organisation_saisie(state: &AppState, saisie: &str) -> Result<i64, &'static str> {
-    let s = saisie.trim();
-    let numero = s
-        .rsplit_once("/organisations/")
-        .map(|(_, n)| n)
-        .or_else(|| s.rsplit_once('#').map(|(_, n)| n.trim_end_matches(')')))
-        .unwrap_or(s);
-    if let Ok(id) = numero.trim().parse::<i64>() {
-        return Ok(id);
-    }
-    if s.is_empty() {
-        return Err("alliances-organisation-numero");
-    }
-    let plie = alliances_domain::texte::fold(s);
-    let homonymes: Vec<i64> = state
-        .app
-        .organisations
-        .suggest(s, 20)
-        .map_err(|_| "alliances-organisation-numero")?
-        .into_iter()
-        .filter(|(_, nom)| alliances_domain::texte::fold(nom) == plie)
-        .map(|(id, _)| id)
-        .collect();
-    match homonymes.as_slice() {
-        [id] => Ok(*id),
-        [] => Err("alliances-organisation-inconnue"),
-        _ => Err("alliances-organisation-homonymes"),
     }
 }
 

@@ -59,3 +59,78 @@ CREATE TABLE orientations (
 CREATE INDEX orientations_vers ON orientations (vers_dispositif, etat);
 CREATE INDEX orientations_de ON orientations (de_dispositif);
 CREATE INDEX orientations_departement ON orientations (code_departement);
+
+-- Support programmes (emergency, recovery, calls for projects, funds) run by a scheme: eligible
+-- profiles and territories, opening and closing dates. A closed programme drops out of answers.
+CREATE TABLE programmes (
+    id BIGSERIAL PRIMARY KEY,
+    nom TEXT NOT NULL,
+    nature TEXT NOT NULL,
+    description TEXT NOT NULL,
+    dispositif_id BIGINT NOT NULL REFERENCES dispositifs (id),
+    -- comma-separated profile slugs ('' = all)
+    publics TEXT NOT NULL DEFAULT '',
+    -- space-separated niveau:code ('' = national)
+    territoires TEXT NOT NULL DEFAULT '',
+    -- ISO dates
+    ouverture TEXT NOT NULL,
+    cloture TEXT,
+    url TEXT,
+    demo BIGINT NOT NULL DEFAULT 0,
+    version BIGINT NOT NULL DEFAULT 1,
+    cree_par BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    cree_le BIGINT NOT NULL,
+    modifie_le BIGINT NOT NULL
+);
+CREATE INDEX programmes_dispositif ON programmes (dispositif_id);
+
+-- Shared watch (« veille partagée »): a working space where national and territorial schemes
+-- keep watch together — member schemes, sessions with notes and decisions, watch items (a
+-- programme, a needs study, a signal from a territory) tagged by territory and domain, comments.
+CREATE TABLE veilles (
+    id BIGSERIAL PRIMARY KEY,
+    titre TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    cree_par BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    cree_le BIGINT NOT NULL
+);
+CREATE TABLE veille_membres (
+    veille_id BIGINT NOT NULL REFERENCES veilles (id) ON DELETE CASCADE,
+    dispositif_id BIGINT NOT NULL REFERENCES dispositifs (id),
+    ajoute_le BIGINT NOT NULL,
+    PRIMARY KEY (veille_id, dispositif_id)
+);
+CREATE INDEX veille_membres_dispositif ON veille_membres (dispositif_id);
+CREATE TABLE veille_seances (
+    id BIGSERIAL PRIMARY KEY,
+    veille_id BIGINT NOT NULL REFERENCES veilles (id) ON DELETE CASCADE,
+    date_seance TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    decisions TEXT NOT NULL DEFAULT '',
+    auteur_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    cree_le BIGINT NOT NULL
+);
+CREATE INDEX veille_seances_veille ON veille_seances (veille_id, date_seance);
+CREATE TABLE veille_elements (
+    id BIGSERIAL PRIMARY KEY,
+    veille_id BIGINT NOT NULL REFERENCES veilles (id) ON DELETE CASCADE,
+    genre TEXT NOT NULL,
+    titre TEXT NOT NULL,
+    texte TEXT NOT NULL DEFAULT '',
+    lien TEXT,
+    -- space-separated niveau:code
+    territoires TEXT NOT NULL DEFAULT '',
+    -- comma-separated domain slugs
+    domaines TEXT NOT NULL DEFAULT '',
+    auteur_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    cree_le BIGINT NOT NULL
+);
+CREATE INDEX veille_elements_veille ON veille_elements (veille_id, cree_le);
+CREATE TABLE veille_commentaires (
+    id BIGSERIAL PRIMARY KEY,
+    element_id BIGINT NOT NULL REFERENCES veille_elements (id) ON DELETE CASCADE,
+    texte TEXT NOT NULL,
+    auteur_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    cree_le BIGINT NOT NULL
+);
+CREATE INDEX veille_commentaires_element ON veille_commentaires (element_id, cree_le);

@@ -6,14 +6,17 @@ pub mod annuaire;
 pub mod catalyseurs;
 pub mod comptes;
 pub mod config;
+pub mod contacts;
 pub mod donnees;
 pub mod geo;
+pub mod ingenieries;
 pub mod jetons;
 pub mod kits;
 pub mod limites;
 pub mod mail;
 pub mod moderation;
 pub mod politique;
+pub mod relation;
 pub mod sessions_cache;
 mod territoires;
 pub mod worker;
@@ -72,10 +75,14 @@ pub struct App {
     kits: ArcSwap<kits::Catalogue>,
     /// The list of public alliances, rebuilt when the change feed reports an alliance change.
     alliances_liste: ArcSwap<alliances::liste::ListeAlliances>,
+    /// The support schemes and their coverage, rebuilt when the change feed reports a scheme.
+    dispositifs: ArcSwap<ingenieries::IndexDispositifs>,
     /// The site's public URL, for the links of e-mails sent by use cases (set by `serve`).
     url_publique: ArcSwap<String>,
     /// Computed alliance pages (emptied by every alliance write; 5 s for other instances').
     pub vues_alliances: alliances::cache::VuesAlliances,
+    /// The matching index of « mise en relation », kept fresh by the change feed.
+    relation: relation::index::IndexPartage,
 }
 
 impl App {
@@ -101,7 +108,16 @@ impl App {
             &alliances_store::alliances::toutes(&db).await?,
             &territoires.referentiel,
         );
+        let dispositifs = ingenieries::IndexDispositifs::construire(
+            alliances_store::ingenieries::tous(&db).await?,
+            &territoires.referentiel,
+        );
+        let relation = relation::index::IndexPartage::default();
+        relation
+            .reconstruire(&db, &territoires.referentiel)
+            .await?;
         Ok(Arc::new(App {
+            relation,
             db,
             territoires: ArcSwap::from_pointee(territoires),
             applied_seq: AtomicI64::new(seq),
@@ -113,6 +129,7 @@ impl App {
             lots_ecrits: Default::default(),
             kits: ArcSwap::from_pointee(kits),
             alliances_liste: ArcSwap::from_pointee(alliances_liste),
+            dispositifs: ArcSwap::from_pointee(dispositifs),
             url_publique: ArcSwap::from_pointee("http://127.0.0.1:8080".to_string()),
             vues_alliances: Default::default(),
         }))
@@ -208,6 +225,15 @@ impl App {
             );
             self.alliances_liste.store(Arc::new(liste));
         }
+        if batch
+            .iter()
+            .any(|c| c.entity == ingenieries::ENTITE || c.entity == "referentiel")
+        {
+            self.recharger_dispositifs().await?;
+        }
+        self.relation
+            .suivre(&self.db, &self.territoires().referentiel, &batch)
+            .await?;
         self.applied_seq.store(last, Ordering::Release);
         Ok(batch.len())
     }

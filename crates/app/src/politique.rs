@@ -27,6 +27,9 @@ pub enum Action {
     VoirContactsPrives,
     /// Ask to manage an imported organisation.
     Revendiquer,
+    /// Send, read and answer contact requests on the organisation's behalf (its owners and
+    /// editors with a verified address; platform staff do not speak for organisations).
+    RepresenterOrganisation,
 }
 
 /// A user's role in one organisation.
@@ -73,6 +76,7 @@ pub fn can_on_organisation(
             user.roles.contains(&Role::Admin) || role == Some(RoleOrganisation::Proprietaire)
         }
         Action::Revendiquer => user.verified && role.is_none(),
+        Action::RepresenterOrganisation => user.verified && role.is_some(),
         other => can(actor, other),
     }
 }
@@ -88,6 +92,7 @@ pub fn can(actor: Option<&CurrentUser>, action: Action) -> bool {
         Action::Importer => has(Role::Admin),
         Action::CreerOrganisation | Action::Revendiquer => user.verified,
         // Need the organisation: see `can_on_organisation`.
+        Action::RepresenterOrganisation => false,
         Action::ModifierOrganisation | Action::GererOrganisation | Action::VoirContactsPrives => {
             has(Role::Admin) || has(Role::Moderateur)
         }

@@ -465,6 +465,13 @@ async fn instances_converge_and_the_demo_has_white_zones() {
     assert!(ix
         .tous()
         .all(|e| e.fiche.demo && e.fiche.dispositif.nom.contains("démonstration")));
+    // Demo programmes: the open national call shows everywhere, the closed plan nowhere.
+    let ouverts = b.programmes_ouverts(Some((Niveau::Commune, "42218")), None);
+    assert!(ouverts
+        .iter()
+        .any(|p| p.programme.nom.contains("Appel à projets")));
+    assert!(!ouverts.iter().any(|p| p.programme.nom.contains("clos")));
+    assert!(ix.tous().any(|e| !ix.programmes_de(e.fiche.id).is_empty()));
     // Relays point to the national programme.
     let national = ix
         .tous()

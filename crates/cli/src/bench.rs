@@ -54,6 +54,17 @@ pub enum BenchCommand {
     /// SQLite, and the alliance page with 10 indicators × 5 years of monthly values. Meaningful
     /// in a release build only.
     Alliances(crate::bench_alliances::AlliancesArgs),
+    /// Ingénieries (issue #8): « qui peut m'aider ici ? » at N support schemes beside a scan of
+    /// every scheme, and the coverage map's server time. Meaningful in a release build only.
+    Ingenieries(crate::bench_ingenieries::IngenieriesArgs),
+    /// Observatoire (issue #9): raking and linear calibration of N respondents on two margins
+    /// (9 and 13 categories), CSV loading, beside R's survey::calibrate and weightipy in the
+    /// same run, with the agreement of the weights. Meaningful in a release build only.
+    Observatoire(crate::bench_observatoire::ObservatoireArgs),
+    /// Mise en relation (issue #7): the matching index at N organisations (rebuild from the
+    /// database, bytes per organisation, top 20 single-threaded) beside the same ranking as one
+    /// SQL query on SQLite and PostgreSQL over the same data. Meaningful in a release build only.
+    Relation(crate::bench_relation::RelationArgs),
 }
 
 #[derive(Args)]
@@ -112,6 +123,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::AnnuaireHttp(args) => crate::bench_annuaire_http::run(args).await,
         BenchCommand::Kits(args) => crate::bench_kits::run(args).await,
         BenchCommand::Alliances(args) => crate::bench_alliances::run(args).await,
+        BenchCommand::Ingenieries(args) => crate::bench_ingenieries::run(args).await,
+        BenchCommand::Observatoire(args) => crate::bench_observatoire::run(args),
+        BenchCommand::Relation(args) => crate::bench_relation::run(args).await,
     }
 }
 

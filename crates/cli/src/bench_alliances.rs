@@ -15,6 +15,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::bench_outils::{hist, ms, Alea};
 use alliances_app::alliances::liste::{Filtre, ListeAlliances};
 use alliances_app::alliances::ValeurSaisie;
 use alliances_app::App;
@@ -25,7 +26,6 @@ use alliances_domain::dates;
 use alliances_domain::territoires::{Niveau, Referentiel, TypeCommune};
 use alliances_store::alliances::Fiche;
 use clap::Args;
-use hdrhistogram::Histogram;
 use sqlx::Row;
 
 #[derive(Args)]
@@ -39,31 +39,6 @@ pub struct AlliancesArgs {
     /// Requests of the alliance page.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     requests: usize,
-}
-
-fn hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("histogram bounds")
-}
-
-fn ms(h: &Histogram<u64>) -> (f64, f64, f64) {
-    (
-        h.value_at_quantile(0.5) as f64 / 1e6,
-        h.value_at_quantile(0.99) as f64 / 1e6,
-        h.max() as f64 / 1e6,
-    )
-}
-
-struct Alea(u64);
-impl Alea {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 fn generer(r: &Referentiel, n: usize, now: i64) -> Vec<Fiche> {

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::bench_outils::hist;
 use alliances_app::kits::Sujet;
 use alliances_app::App;
 use alliances_domain::annuaire::OrganisationSaisie;
@@ -34,10 +35,6 @@ pub struct KitsArgs {
     /// Also writes the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     out_json: Option<std::path::PathBuf>,
-}
-
-fn hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("histogram bounds")
 }
 
 /// p50, p99, max in microseconds.

@@ -7,8 +7,13 @@ mod bench_alliances;
 mod bench_annuaire;
 mod bench_annuaire_http;
 mod bench_annuaire_io;
+mod bench_ingenieries;
 mod bench_kits;
+mod bench_outils;
+mod bench_observatoire;
+mod bench_relation;
 mod kit;
+mod observatoire;
 
 use alliances_app::config::{Config, LogFormat};
 use alliances_app::{geo, App};
@@ -87,6 +92,12 @@ enum Command {
     Kit {
         #[command(subcommand)]
         command: kit::KitCommand,
+    },
+    /// Observatoire: calibration of survey weights on margins and weighted estimates
+    /// (`alliances observatoire calibrate|estimate`).
+    Observatoire {
+        #[command(subcommand)]
+        command: observatoire::ObservatoireCommand,
     },
     /// Benchmarks (results go to BENCHMARKS.md).
     Bench {
@@ -234,6 +245,12 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("demo content: alliances")?;
         tracing::info!("demo content: {alliances} fictional alliances loaded now");
+        let dispositifs = app
+            .charger_demo_ingenieries()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo content: support schemes")?;
+        tracing::info!("demo content: {dispositifs} fictional support schemes loaded now");
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
@@ -256,6 +273,8 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     // Links in the e-mails of alliances; values due are reminded hourly.
     app.definir_url_publique(&config.public_url);
     let values_due = app.spawn_rappels_valeurs(config.public_url.clone());
+    // Contact requests unanswered for 30 days are closed (checked hourly, once across instances).
+    let contacts_expiry = app.spawn_demandes_sans_reponse(std::time::Duration::from_secs(3600));
     let outbox = (config.mail_mode == alliances_app::config::MailMode::Folder)
         .then(|| alliances_app::mail::outbox_dir(&config));
     let router = alliances_web::build_router(
@@ -277,6 +296,7 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     worker.abort();
     reminders.abort();
     values_due.abort();
+    contacts_expiry.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -412,6 +432,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { command } => import_command(command).await,
         Command::Export { command } => export_command(command).await,
         Command::Kit { command } => kit::run(command),
+        Command::Observatoire { command } => observatoire::run(command),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -3,4 +3,5 @@
 //! the change feed.
 
 pub mod organisations;
+pub mod relation;
 pub mod territoires;

@@ -401,3 +401,85 @@ pub async fn delais(
         })
         .collect()
 }
+
+// ------------------------------------------------------------------------------- programmes
+
+/// A stored programme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FicheProgramme {
+    pub id: i64,
+    pub dispositif_id: i64,
+    pub programme: alliances_domain::ingenieries::programme::Programme,
+    pub demo: bool,
+    pub version: i64,
+    pub modifie_le: i64,
+}
+
+const COLONNES_PROGRAMME: &str =
+    "id, dispositif_id, nom, nature, description, publics, territoires, ouverture, cloture, url, demo, version, modifie_le";
+
+fn programme(r: &sqlx::any::AnyRow) -> Result<FicheProgramme, StoreError> {
+    use alliances_domain::ingenieries::programme::{Nature, Programme};
+    let nature: String = r.try_get("nature")?;
+    let territoires: String = r.try_get("territoires")?;
+    Ok(FicheProgramme {
+        id: r.try_get("id")?,
+        dispositif_id: r.try_get("dispositif_id")?,
+        programme: Programme {
+            nom: r.try_get("nom")?,
+            nature: Nature::from_slug(&nature).ok_or_else(|| corrompu("nature", &nature))?,
+            description: r.try_get("description")?,
+            publics: slugs(
+                &r.try_get::<String, _>("publics")?,
+                "public",
+                Profil::from_slug,
+            )?,
+            territoires: territoires
+                .split_whitespace()
+                .map(|c| Lieu::parse_cle(c).ok_or_else(|| corrompu("territoire", c)))
+                .collect::<Result<_, _>>()?,
+            ouverture: r.try_get("ouverture")?,
+            cloture: r.try_get("cloture")?,
+            url: r.try_get("url")?,
+        },
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        version: r.try_get("version")?,
+        modifie_le: r.try_get("modifie_le")?,
+    })
+}
+
+pub async fn insert_programme(
+    conn: &mut AnyConnection,
+    dispositif: i64,
+    p: &alliances_domain::ingenieries::programme::Programme,
+    demo: bool,
+    cree_par: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO programmes (dispositif_id, nom, nature, description, publics, territoires, ouverture, cloture, url, demo, cree_par, cree_le, modifie_le) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(dispositif)
+    .bind(&p.nom)
+    .bind(p.nature.slug())
+    .bind(&p.description)
+    .bind(joindre(&p.publics, Profil::slug))
+    .bind(p.territoires.iter().map(Lieu::cle).collect::<Vec<_>>().join(" "))
+    .bind(&p.ouverture)
+    .bind(&p.cloture)
+    .bind(&p.url)
+    .bind(i64::from(demo))
+    .bind(cree_par)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Every programme, by id (the index keeps them with the schemes).
+pub async fn programmes(db: &Db) -> Result<Vec<FicheProgramme>, StoreError> {
+    let sql = format!("SELECT {COLONNES_PROGRAMME} FROM programmes ORDER BY id");
+    let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
+    rows.iter().map(programme).collect()
+}

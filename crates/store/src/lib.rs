@@ -8,22 +8,26 @@
 pub mod alliances;
 pub mod audit;
 pub mod changes;
+pub mod contacts;
 pub mod db;
 pub mod experimentations;
 pub mod import_rows;
 pub mod imports;
+pub mod ingenieries;
 pub mod invitations;
 pub mod jobs;
 pub mod kits;
 pub mod memberships;
 pub mod moderation;
 pub mod organisations;
+pub mod relation;
 pub mod sessions;
 pub mod territoires;
 pub mod territorial_roles;
 pub mod testing;
 pub mod tokens;
 pub mod users;
+pub mod veilles;
 
 pub use db::{Backend, Db, StoreError};
 /// The driver's error, for callers that open transactions (`db.pool().begin()`).

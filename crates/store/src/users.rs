@@ -23,7 +23,7 @@ pub enum UserError {
     Store(#[from] StoreError),
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => {
             // PostgreSQL: 23505 unique_violation; SQLite: 2067 SQLITE_CONSTRAINT_UNIQUE, 1555 PRIMARY KEY.

@@ -229,14 +229,14 @@ pub fn lien(l: Lien, territoire: Option<&str>) -> LienVue {
             libelle: format!("Organisations qui proposent : {}", n.label_fr()),
             href: Some(format!("/annuaire?offre={}{ici}", n.slug())),
         },
-        // Support schemes are listed in the annuaire as support structures until the
-        // ingénieries module publishes their services and coverage.
+        // The support schemes covering the respondent for this service (« qui peut m'aider
+        // ici ? »); without a territory the page asks for one.
         Lien::Service(s) => LienVue {
             libelle: format!(
-                "Structures d'accompagnement ({})",
+                "Dispositifs d'accompagnement ({})",
                 s.label_fr().to_lowercase()
             ),
-            href: Some(format!("/annuaire?profil=structure-accompagnement{ici}")),
+            href: Some(format!("/ingenieries/aide?service={}{ici}", s.slug())),
         },
         Lien::Theme(t) => LienVue {
             libelle: format!("Ressources sur le thème : {}", t.label_fr()),

@@ -103,6 +103,65 @@ pub fn routes(state: AppState) -> Router {
             get(pages::experimentations::nouveau).post(pages::experimentations::nouveau_post),
         )
         .route("/experimentations", get(pages::experimentations::registre))
+        // Ingénieries
+        .route("/ingenieries", get(pages::ingenieries::liste))
+        .route("/ingenieries/aide", get(pages::ingenieries::aide))
+        .route(
+            "/ingenieries/couverture",
+            get(pages::ingenieries::couverture),
+        )
+        .route(
+            "/ingenieries/couverture.csv",
+            get(api::ingenieries::export_couverture),
+        )
+        .route("/ingenieries/export.csv", get(api::ingenieries::export))
+        .route(
+            "/ingenieries/programmes",
+            get(pages::ingenieries::programmes),
+        )
+        .route(
+            "/ingenieries/veille",
+            get(pages::veille::liste).post(pages::veille::creer),
+        )
+        .route("/ingenieries/veille/{id}", get(pages::veille::veille))
+        .route(
+            "/ingenieries/veille/{id}/membres",
+            post(pages::veille::membre),
+        )
+        .route(
+            "/ingenieries/veille/{id}/seances",
+            post(pages::veille::seance),
+        )
+        .route(
+            "/ingenieries/veille/{id}/elements",
+            post(pages::veille::element),
+        )
+        .route(
+            "/ingenieries/veille/{id}/elements/{eid}/commentaires",
+            post(pages::veille::commentaire),
+        )
+        .route(
+            "/ingenieries/{id}/programmes/nouveau",
+            get(pages::ingenieries::programme_nouveau)
+                .post(pages::ingenieries::programme_nouveau_post),
+        )
+        .route(
+            "/ingenieries/nouveau",
+            get(pages::ingenieries::nouveau).post(pages::ingenieries::nouveau_post),
+        )
+        .route("/ingenieries/{id}", get(pages::ingenieries::fiche))
+        .route(
+            "/ingenieries/{id}/modifier",
+            get(pages::ingenieries::modifier).post(pages::ingenieries::modifier_post),
+        )
+        .route(
+            "/ingenieries/{id}/orientations",
+            post(pages::ingenieries::orienter),
+        )
+        .route(
+            "/ingenieries/orientations/{oid}",
+            post(pages::ingenieries::avancer),
+        )
         .route(
             "/experimentations/export.csv",
             get(api::alliances::export_experimentations),
@@ -278,6 +337,13 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
         .route("/api/v1/moi", get(api::compte::moi))
         .route("/api/v1/alliances", get(api::alliances::liste))
+        .route("/api/v1/ingenieries", get(api::ingenieries::liste))
+        .route("/api/v1/ingenieries/aide", get(api::ingenieries::aide))
+        .route(
+            "/api/v1/ingenieries/couverture",
+            get(api::ingenieries::couverture),
+        )
+        .route("/api/v1/ingenieries/{id}", get(api::ingenieries::un))
         .route("/api/v1/alliances/{id}", get(api::alliances::alliance))
         .route(
             "/api/v1/experimentations",
@@ -289,6 +355,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/kits/{id}", get(api::kits::definition))
         .route("/api/v1/kits/{id}/score", post(api::kits::score))
         .merge(api::organisations::routes())
+        .merge(api::contacts::routes())
+        .merge(api::relation::routes())
+        .merge(pages::relation::routes())
+        .merge(pages::contacts::routes())
         .merge(pages::imports::routes())
         // Operations and assets
         .route("/healthz", get(system::healthz))

@@ -235,6 +235,180 @@ async fn schemes_who_can_help_coverage_and_referrals() {
     assert!(vue.body.contains("1 orientation(s) reçue(s)"));
     assert!(!vue.body.contains("Un diagnostic partenarial"));
 
+    // Programmes: an open one shows in the answers; a closed one drops out; dates in order.
+    let annee =
+        alliances_domain::dates::civil(alliances_domain::dates::jour_de(alliances_app::now())).0;
+    let form = format!("/ingenieries/{relais}/programmes/nouveau");
+    assert_eq!(a.get(&form).await.status, 200);
+    assert_eq!(visiteur.get(&form).await.status, 403);
+    let ouverture = format!("{annee}-01-01");
+    let cloture = format!("{annee}-12-31");
+    let p = a
+        .submit(
+            &form,
+            &[
+                ("nom", "Fonds ligérien"),
+                ("nature", "fonds"),
+                ("territoires", "departement:42"),
+                ("ouverture", &cloture),
+                ("cloture", &ouverture),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("href=\"#champ-cloture\""));
+    let p = a
+        .submit(
+            &form,
+            &[
+                ("nom", "Fonds ligérien"),
+                ("nature", "fonds"),
+                ("territoires", "departement:42"),
+                ("ouverture", &ouverture),
+                ("cloture", &cloture),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let ancien = format!("{}-01-01", annee - 3);
+    let fin_ancien = format!("{}-06-30", annee - 3);
+    let p = a
+        .submit(
+            &form,
+            &[
+                ("nom", "Plan d'urgence clos"),
+                ("nature", "urgence"),
+                ("ouverture", &ancien),
+                ("cloture", &fin_ancien),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let aide = visiteur
+        .get("/ingenieries/aide?territoire=commune%3A42218&service=accompagnement")
+        .await;
+    assert!(aide.body.contains("Programmes ouverts ici") && aide.body.contains("Fonds ligérien"));
+    assert!(
+        !aide.body.contains("Plan d&#x27;urgence clos")
+            && !aide.body.contains("Plan d'urgence clos")
+    );
+    let ailleurs = visiteur
+        .get("/ingenieries/aide?territoire=commune%3A69123")
+        .await;
+    assert!(!ailleurs.body.contains("Fonds ligérien"));
+    let liste = visiteur.get("/ingenieries/programmes").await;
+    assert!(liste.body.contains("Fonds ligérien") && !liste.body.contains("urgence clos"));
+    let f = visiteur.get(&format!("/ingenieries/{relais}")).await;
+    assert!(f.body.contains("urgence clos") && f.body.contains(">clos<"));
+
+    // The shared watch: a space opened on behalf of the national programme, with its relay.
+    let page = a.get("/ingenieries/veille").await;
+    assert_eq!(page.status, 200);
+    let r = a
+        .post(
+            "/ingenieries/veille",
+            &[
+                ("_csrf", &page.csrf()),
+                ("titre", "Veille Loire"),
+                ("dispositif", &national_s),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let espace = r.location.clone().unwrap();
+    let page = a.get(&espace).await;
+    let csrf = page.csrf();
+    assert_eq!(
+        a.post(
+            &format!("{espace}/membres"),
+            &[("_csrf", &csrf), ("dispositif", &relais.to_string())]
+        )
+        .await
+        .status,
+        303
+    );
+    let r = a
+        .post(
+            &format!("{espace}/elements"),
+            &[
+                ("_csrf", &csrf),
+                ("genre", "signal"),
+                ("titre", "Fermeture d'un atelier"),
+                ("territoires", "commune:42218"),
+                ("domaines", "emploi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = a
+        .post(
+            &format!("{espace}/elements"),
+            &[("_csrf", &csrf), ("genre", "rumeur"), ("titre", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#champ-genre\"") && r.body.contains("href=\"#champ-titre\""));
+    assert_eq!(
+        a.post(
+            &format!("{espace}/seances"),
+            &[
+                ("_csrf", &csrf),
+                ("date", "2026-11-20"),
+                ("notes", "Tour de table des relais"),
+                ("decisions", "Suivre l'atelier")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
+    let page = a.get(&espace).await;
+    assert!(
+        page.body.contains("Tour de table des relais") && page.body.contains("Relais de la Loire")
+    );
+    let eid = id_apres(&page.body, "/elements/").to_string();
+    assert_eq!(
+        a.post(
+            &format!("{espace}/elements/{eid}/commentaires"),
+            &[("_csrf", &csrf), ("texte", "Vu avec la mairie")]
+        )
+        .await
+        .status,
+        303
+    );
+    let dans = a
+        .get(&format!(
+            "{espace}?territoire=departement%3A42&domaine=emploi"
+        ))
+        .await;
+    assert!(dans.body.contains("Fermeture d") && dans.body.contains("Vu avec la mairie"));
+    assert!(!a
+        .get(&format!("{espace}?territoire=departement%3A69"))
+        .await
+        .body
+        .contains("Fermeture d"));
+    assert!(!a
+        .get(&format!("{espace}?domaine=sante"))
+        .await
+        .body
+        .contains("Fermeture d"));
+    // Not a member: the space does not exist for them.
+    assert_eq!(visiteur.get(&espace).await.status, 404);
+    let mut autre = verified("veille-intrus@accompagnement.fr").await;
+    assert_eq!(autre.get(&espace).await.status, 404);
+    let p = autre.get("/ingenieries/veille").await;
+    assert!(!p.body.contains("Veille Loire"));
+
+    // The département's page: schemes by level, referrals, coverage per EPCI.
+    let t = visiteur.get("/territoires/departement/42").await;
+    assert!(t.body.contains("Dispositifs qui couvrent ce territoire"));
+    assert!(t.body.contains("Départemental : 1") && t.body.contains("National : 1"));
+    assert!(t.body.contains("1 orientation(s) reçue(s)"));
+    assert!(t.body.contains("/territoires/epci/"));
+    assert!(t
+        .body
+        .contains("/ingenieries/aide?territoire=departement%3A42"));
+
     // The API.
     let (s, v) = json("/api/v1/ingenieries?service=accompagnement").await;
     assert_eq!(s, 200);

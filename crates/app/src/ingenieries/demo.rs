@@ -177,7 +177,19 @@ impl App {
         let t = now();
         let mut tx = self.db.begin_write().await?;
         let mut ids: Vec<i64> = Vec::new();
+        // Level, a short name and the coverage of each scheme (for the programmes).
+        let mut noms_niveaux = Vec::new();
         for (mut d, tete) in liste {
+            noms_niveaux.push((
+                d.niveau,
+                d.nom
+                    .trim_end_matches(" (démonstration)")
+                    .rsplit(" — ")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                d.couverture.clone(),
+            ));
             d.relais_de = tete.and_then(|i| ids.get(i).copied());
             let id = store::insert(
                 &mut tx,
@@ -194,6 +206,77 @@ impl App {
             )
             .await?;
             ids.push(id);
+        }
+        // Programmes: a national call for projects open all year, a closed emergency plan (it
+        // drops out of the answers), and departmental funds of some relays.
+        use alliances_domain::ingenieries::programme::{Nature, Programme};
+        let annee = alliances_domain::dates::civil(alliances_domain::dates::jour_de(t)).0;
+        let programme =
+            |nom: String, nature, territoires, ouverture: String, cloture: Option<String>| {
+                Programme {
+                    nom,
+                    nature,
+                    description: "Programme fictif de démonstration.".into(),
+                    publics: Vec::new(),
+                    territoires,
+                    ouverture,
+                    cloture,
+                    url: Some("https://dispositif.example/programme".into()),
+                }
+            };
+        if ids.len() > 1 {
+            store::insert_programme(
+                &mut tx,
+                ids[1],
+                &programme(
+                    format!("Appel à projets « Alliances {annee} » (démonstration)"),
+                    Nature::AppelAProjets,
+                    Vec::new(),
+                    format!("{annee}-01-01"),
+                    Some(format!("{annee}-12-31")),
+                ),
+                true,
+                None,
+                t,
+            )
+            .await?;
+            store::insert_programme(
+                &mut tx,
+                ids[1],
+                &programme(
+                    "Plan d'urgence « Sortie de crise » (démonstration, clos)".into(),
+                    Nature::Urgence,
+                    Vec::new(),
+                    format!("{}-03-01", annee - 2),
+                    Some(format!("{}-12-31", annee - 2)),
+                ),
+                true,
+                None,
+                t,
+            )
+            .await?;
+        }
+        for (i, (id, d)) in ids.iter().zip(&noms_niveaux).enumerate() {
+            if d.0 == alliances_domain::ingenieries::NiveauDispositif::Departemental && i % 3 == 0 {
+                store::insert_programme(
+                    &mut tx,
+                    *id,
+                    &programme(
+                        format!(
+                            "Fonds départemental de coopération — {} (démonstration)",
+                            d.1
+                        ),
+                        Nature::Fonds,
+                        d.2.clone(),
+                        format!("{annee}-01-01"),
+                        None,
+                    ),
+                    true,
+                    None,
+                    t,
+                )
+                .await?;
+            }
         }
         changes::append(&mut tx, ENTITE, "demo", "create", t).await?;
         tx.commit().await.map_err(StoreError::from)?;

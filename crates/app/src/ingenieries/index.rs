@@ -14,7 +14,7 @@ use std::sync::Arc;
 use alliances_domain::annuaire::{Profil, Taille};
 use alliances_domain::ingenieries::{NiveauDispositif, Service};
 use alliances_domain::territoires::{Niveau, Referentiel, TerritoireRef};
-use alliances_store::ingenieries::FicheDispositif;
+use alliances_store::ingenieries::{FicheDispositif, FicheProgramme};
 
 /// How close the coverage that answered is: the territory itself, then its ancestors, then
 /// national.
@@ -113,16 +113,27 @@ pub struct IndexDispositifs {
     regionaux: Vec<Vec<u32>>,
     /// Per service: national schemes.
     nationaux_par_service: Vec<u32>,
+    /// The support programmes (few: read in full).
+    programmes: Vec<Arc<FicheProgramme>>,
 }
 
 impl IndexDispositifs {
     pub fn construire(fiches: Vec<FicheDispositif>, r: &Referentiel) -> IndexDispositifs {
+        Self::avec_programmes(fiches, Vec::new(), r)
+    }
+
+    pub fn avec_programmes(
+        fiches: Vec<FicheDispositif>,
+        programmes: Vec<FicheProgramme>,
+        r: &Referentiel,
+    ) -> IndexDispositifs {
         let nb_dep = r.departements().len();
         let nb_reg = r.regions().len();
         let mut ix = IndexDispositifs {
             proches: vec![vec![0; nb_dep]; Service::ALL.len()],
             regionaux: vec![vec![0; nb_reg]; Service::ALL.len()],
             nationaux_par_service: vec![0; Service::ALL.len()],
+            programmes: programmes.into_iter().map(Arc::new).collect(),
             ..Default::default()
         };
         for f in fiches {
@@ -227,7 +238,8 @@ impl IndexDispositifs {
         t: TerritoireRef,
         demande: Demande,
     ) -> Vec<Reponse> {
-        let mut vus: HashMap<u32, Via> = HashMap::new();
+        // (scheme, how close): a scheme met at several levels keeps its closest one.
+        let mut vus: Vec<(u32, Via)> = Vec::new();
         let mut chaine = r.ancestors(t);
         chaine.push(t);
         for a in chaine {
@@ -238,19 +250,18 @@ impl IndexDispositifs {
                 .map(Vec::as_slice)
                 .unwrap_or(&[])
             {
-                let e = &self.entrees[i as usize];
-                if e.sert(demande.service, demande.profil, demande.taille) {
-                    vus.entry(i)
-                        .and_modify(|v| *v = (*v).min(via))
-                        .or_insert(via);
+                if self.entrees[i as usize].sert(demande.service, demande.profil, demande.taille) {
+                    vus.push((i, via));
                 }
             }
         }
         for &i in &self.nationaux {
             if self.entrees[i as usize].sert(demande.service, demande.profil, demande.taille) {
-                vus.entry(i).or_insert(Via::National);
+                vus.push((i, Via::National));
             }
         }
+        vus.sort_unstable();
+        vus.dedup_by_key(|(i, _)| *i);
         let mut out: Vec<Reponse> = vus
             .into_iter()
             .map(|(i, via)| Reponse {
@@ -271,6 +282,64 @@ impl IndexDispositifs {
     /// For one service: per région (referential order), the regional schemes covering it.
     pub fn couverture_regions(&self, service: Service) -> &[u32] {
         &self.regionaux[service.index()]
+    }
+
+    /// The programmes open on `jour` (ISO date) whose territories cover `t` (national ones
+    /// cover everything) and that serve `profil`, closing soonest first.
+    pub fn programmes_ouverts(
+        &self,
+        r: &Referentiel,
+        t: Option<TerritoireRef>,
+        profil: Option<Profil>,
+        jour: &str,
+    ) -> Vec<Arc<FicheProgramme>> {
+        let chaine = t.map(|t| {
+            let mut c = r.ancestors(t);
+            c.push(t);
+            c
+        });
+        let mut out: Vec<Arc<FicheProgramme>> = self
+            .programmes
+            .iter()
+            .filter(|p| p.programme.ouvert(jour))
+            .filter(|p| {
+                profil.is_none_or(|x| {
+                    p.programme.publics.is_empty() || p.programme.publics.contains(&x)
+                })
+            })
+            .filter(|p| match &chaine {
+                None => true,
+                Some(c) => {
+                    p.programme.territoires.is_empty()
+                        || p.programme
+                            .territoires
+                            .iter()
+                            .filter_map(|l| r.find(l.niveau, &l.code))
+                            .any(|x| c.contains(&x))
+                }
+            })
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            let fin =
+                |p: &FicheProgramme| p.programme.cloture.clone().unwrap_or_else(|| "9999".into());
+            fin(a)
+                .cmp(&fin(b))
+                .then_with(|| a.programme.nom.cmp(&b.programme.nom))
+        });
+        out
+    }
+
+    /// The programmes a scheme runs (open or not), latest opening first.
+    pub fn programmes_de(&self, dispositif: i64) -> Vec<Arc<FicheProgramme>> {
+        let mut v: Vec<Arc<FicheProgramme>> = self
+            .programmes
+            .iter()
+            .filter(|p| p.dispositif_id == dispositif)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| b.programme.ouverture.cmp(&a.programme.ouverture));
+        v
     }
 
     /// National schemes offering the service.

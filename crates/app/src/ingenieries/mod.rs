@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod index;
+pub mod veille;
 
 use alliances_domain::annuaire::ChampErreur;
 use alliances_domain::ingenieries::dispositif::{
@@ -22,7 +23,7 @@ use alliances_store::{changes, memberships, organisations, StoreError};
 use crate::comptes::CurrentUser;
 use crate::politique::{can, can_on_organisation, Action, RoleOrganisation};
 use crate::{now, App, AppError};
-pub use alliances_store::ingenieries::{FicheDispositif, Orientation};
+pub use alliances_store::ingenieries::{FicheDispositif, FicheProgramme, Orientation};
 pub use index::{Demande, IndexDispositifs, Reponse, Via};
 
 /// The change-feed entity of schemes (the coverage index follows it).
@@ -62,7 +63,7 @@ impl From<alliances_store::SqlxError> for IngenierieError {
     }
 }
 
-fn invalide(champ: &'static str, message: impl Into<String>) -> IngenierieError {
+pub(crate) fn invalide(champ: &'static str, message: impl Into<String>) -> IngenierieError {
     IngenierieError::Invalide(vec![ChampErreur::new(champ, message)])
 }
 
@@ -89,7 +90,9 @@ impl App {
     /// Rebuilds the index from the database (at start, and when the feed reports a change).
     pub(crate) async fn recharger_dispositifs(&self) -> Result<(), AppError> {
         let fiches = store::tous(&self.db).await?;
-        let ix = IndexDispositifs::construire(fiches, &self.territoires().referentiel);
+        let programmes = store::programmes(&self.db).await?;
+        let ix =
+            IndexDispositifs::avec_programmes(fiches, programmes, &self.territoires().referentiel);
         self.dispositifs.store(std::sync::Arc::new(ix));
         Ok(())
     }
@@ -270,6 +273,45 @@ impl App {
         tx.commit().await?;
         self.recharger_dispositifs().await?;
         Ok(())
+    }
+
+    /// Adds a programme run by a scheme (its people, or staff).
+    pub async fn creer_programme(
+        &self,
+        user: &CurrentUser,
+        dispositif: i64,
+        saisie: &alliances_domain::ingenieries::programme::ProgrammeSaisie,
+    ) -> Result<i64, IngenierieError> {
+        let p = alliances_domain::ingenieries::programme::valider_programme(
+            saisie,
+            &self.territoires().referentiel,
+        )
+        .map_err(IngenierieError::Invalide)?;
+        let ix = self.dispositifs();
+        let e = ix.get(dispositif).ok_or(IngenierieError::Introuvable)?;
+        if !self.gere_dispositif(Some(user), &e.fiche).await? {
+            return Err(IngenierieError::Interdit);
+        }
+        let t = now();
+        let mut tx = self.db.begin_write().await?;
+        let id = store::insert_programme(&mut tx, dispositif, &p, false, Some(user.id), t).await?;
+        changes::append(&mut tx, ENTITE, &dispositif.to_string(), "programme", t).await?;
+        tx.commit().await?;
+        self.recharger_dispositifs().await?;
+        Ok(id)
+    }
+
+    /// Programmes open today covering a territory (None: all open ones) for a profile.
+    pub fn programmes_ouverts(
+        &self,
+        territoire: Option<(Niveau, &str)>,
+        profil: Option<alliances_domain::annuaire::Profil>,
+    ) -> Vec<std::sync::Arc<FicheProgramme>> {
+        let territoires = self.territoires();
+        let r = &territoires.referentiel;
+        let t = territoire.and_then(|(n, c)| r.find(n, c));
+        let jour = alliances_domain::dates::iso(alliances_domain::dates::jour_de(now()));
+        self.dispositifs().programmes_ouverts(r, t, profil, &jour)
     }
 
     /// A scheme's page: its carrier, its chain of relays, its articulation indicators.

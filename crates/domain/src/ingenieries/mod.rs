@@ -3,13 +3,16 @@
 //!
 //! - this module: the closed lists — services, the scheme's level, the kind of engineering;
 //! - [`dispositif`]: a scheme as typed and checked, its coverage, the relay links without cycles;
-//! - [`orientation`]: referrals between schemes and their workflow.
+//! - [`orientation`]: referrals between schemes and their workflow;
+//! - [`programme`]: support programmes run by schemes, open between two dates.
 //!
 //! The list of services is shared by the kits (recommendations point to the services a result
 //! calls for) and the support schemes that publish their coverage.
 
 pub mod dispositif;
 pub mod orientation;
+pub mod programme;
+pub mod veille;
 
 nomenclature!(
     /// What a support scheme does for the actors it accompanies.

@@ -4,8 +4,8 @@
 //! of validated indicator values. Members-only alliances are not shown.
 
 use super::organisations::{curseur, lire_curseur};
-use super::{csv, csv_champ};
 use super::territoires::Liste;
+use super::{csv, csv_champ};
 use crate::params::{Params, RawQuery};
 use crate::problem::Problem;
 use crate::state::AppState;

@@ -2,8 +2,11 @@
 
 pub mod alliances;
 pub mod compte;
+pub mod contacts;
+pub mod ingenieries;
 pub mod kits;
 pub mod organisations;
+pub mod relation;
 pub mod territoires;
 
 use crate::problem::{FieldError, Problem};
@@ -39,6 +42,10 @@ use utoipa::OpenApi;
         organisations::ressource_creer,
         organisations::ressource_modifier,
         organisations::ressource_supprimer,
+        relation::partenaires,
+        relation::partenaires_ressource,
+        contacts::envoyer,
+        contacts::liste,
         kits::liste,
         kits::definition,
         kits::score,
@@ -47,6 +54,10 @@ use utoipa::OpenApi;
         alliances::liste,
         alliances::alliance,
         alliances::experimentations,
+        ingenieries::liste,
+        ingenieries::aide,
+        ingenieries::couverture,
+        ingenieries::un,
     ),
     components(schemas(
         Problem,
@@ -62,6 +73,14 @@ use utoipa::OpenApi;
         organisations::FacettesOrganisations,
         organisations::FacetteFraicheur,
         organisations::Suggestion,
+        relation::ResultatsPartenaires,
+        relation::Partenaire,
+        relation::OrganisationPartenaire,
+        relation::RaisonPartenaire,
+        contacts::DemandeContact,
+        contacts::DemandeContactSaisie,
+        contacts::OrganisationContact,
+        contacts::ResultatsDemandesContact,
         kits::KitResume,
         kits::KitDefinition,
         kits::DimensionKit,
@@ -88,12 +107,18 @@ use utoipa::OpenApi;
         alliances::ValeurIndicateur,
         alliances::ConditionSante,
         alliances::Experimentation,
+        ingenieries::Dispositif,
+        ingenieries::Aide,
+        ingenieries::ReponsesAide,
+        ingenieries::Couverture,
+        ingenieries::CouvertureDepartement,
     )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
         (name = "organisations", description = "L'annuaire des organisations : recherche à facettes, fiches, offres et besoins ; écriture avec un jeton « lecture et écriture »"),
         (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
         (name = "alliances", description = "Les alliances publiques : liste filtrée par territoire, ODD, type, forme et stade ; une alliance avec ses membres, ses indicateurs partagés (valeurs validées) et son tableau de santé ; le registre des expérimentations"),
+        (name = "ingenieries", description = "Les dispositifs d'accompagnement : services, publics, couverture, relais ; « qui peut m'aider ici ? » ; la couverture d'un service par département"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)
@@ -124,4 +149,30 @@ pub fn openapi_json() -> String {
     ApiDoc::openapi()
         .to_pretty_json()
         .expect("the OpenAPI document serialises")
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+pub(crate) fn csv_champ(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV download named `nom`.
+pub(crate) fn csv(nom: &str, contenu: String) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{nom}\""),
+            ),
+        ],
+        contenu,
+    )
+        .into_response()
 }

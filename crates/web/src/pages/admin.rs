@@ -34,6 +34,8 @@ struct AdminPage {
     resume: String,
     utilisateurs: Vec<LigneUtilisateur>,
     roles: Vec<(&'static str, String)>,
+    /// Counts and conversion of contact requests over the platform.
+    mises_en_relation: super::contacts::BlocConversion,
 }
 
 fn admin_layout(
@@ -86,7 +88,9 @@ pub async fn admin(State(state): State<AppState>, visitor: Visitor) -> Result<Re
         .iter()
         .map(|r| (r.slug(), role_label(r.slug())))
         .collect();
+    let conversion = state.app.conversion_contacts(None).await?;
     let page = AdminPage {
+        mises_en_relation: super::contacts::bloc_conversion(&conversion, &l.tr, None),
         resume: l.tr.ta(
             "admin-nombre-utilisateurs",
             &[("n", &l.tr.nombre(total as u64))],

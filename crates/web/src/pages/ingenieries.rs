@@ -121,6 +121,56 @@ fn ligne(
     }
 }
 
+/// A programme in a list.
+pub struct LigneProgramme {
+    pub nom: String,
+    pub nature: String,
+    pub dates: String,
+    pub dispositif: (i64, String),
+    pub territoires: String,
+    pub url: Option<String>,
+    pub ouvert: bool,
+    pub demo: bool,
+}
+
+pub fn ligne_programme(
+    p: &alliances_app::ingenieries::FicheProgramme,
+    state: &AppState,
+    r: &Referentiel,
+    tr: &Tr,
+) -> LigneProgramme {
+    let x = &p.programme;
+    let jour = alliances_domain::dates::iso(alliances_domain::dates::jour_de(alliances_app::now()));
+    LigneProgramme {
+        nom: x.nom.clone(),
+        nature: lbl(x.nature.label_fr(), x.nature.label_en(), tr),
+        dates: match &x.cloture {
+            Some(c) => tr.ta(
+                "ingenieries-programme-du-au",
+                &[("du", &x.ouverture), ("au", c)],
+            ),
+            None => tr.ta("ingenieries-programme-depuis", &[("du", &x.ouverture)]),
+        },
+        dispositif: (
+            p.dispositif_id,
+            state
+                .app
+                .dispositifs()
+                .get(p.dispositif_id)
+                .map(|e| e.fiche.dispositif.nom.clone())
+                .unwrap_or_default(),
+        ),
+        territoires: if x.territoires.is_empty() {
+            tr.t("ingenieries-couverture-nationale")
+        } else {
+            crate::territoire_view::lieux(&x.territoires, r)
+        },
+        url: x.url.clone(),
+        ouvert: x.ouvert(&jour),
+        demo: p.demo,
+    }
+}
+
 fn choix<T: Copy + PartialEq>(
     tous: &[T],
     courant: Option<T>,
@@ -251,6 +301,8 @@ struct AidePage {
     profils: Vec<(String, String, bool)>,
     /// Per service: its label and the schemes offering it, closest first.
     groupes: Vec<(String, Vec<Ligne>)>,
+    /// Programmes open today for this territory and profile.
+    programmes: Vec<LigneProgramme>,
     erreurs: Vec<(String, String)>,
     demande: bool,
 }
@@ -323,6 +375,7 @@ pub async fn aide(
     let saisi = texte("territoire").unwrap_or("").to_string();
     let mut territoire_nom = None;
     let mut groupes = Vec::new();
+    let mut programmes = Vec::new();
     let demande = !saisi.is_empty();
     if demande {
         match territoire_de(&saisi, r) {
@@ -341,6 +394,12 @@ pub async fn aide(
                     )
                     .unwrap_or_default();
                 groupes = grouper(&reponses, service, &state, r, &tr);
+                programmes = state
+                    .app
+                    .programmes_ouverts(Some((l.niveau, &l.code)), profil)
+                    .iter()
+                    .map(|p| ligne_programme(p, &state, r, &tr))
+                    .collect();
                 territoire_nom = Some(nom);
             }
             Some(_) => {}
@@ -378,6 +437,7 @@ pub async fn aide(
             tr.t("ingenieries-tous-profils"),
         ),
         groupes,
+        programmes,
         erreurs,
         demande,
         layout: l,
@@ -435,6 +495,7 @@ struct FichePage {
     issues: Vec<(String, String)>,
     erreurs: Vec<(String, String)>,
     saisie: Vec<(String, String)>,
+    programmes: Vec<LigneProgramme>,
 }
 
 async fn page_fiche(
@@ -583,6 +644,11 @@ async fn page_fiche(
             .collect(),
         erreurs,
         saisie,
+        programmes: ix
+            .programmes_de(id)
+            .iter()
+            .map(|p| ligne_programme(p, state, r, &tr))
+            .collect(),
         l: ligne,
         layout: l,
     })
@@ -1178,4 +1244,239 @@ pub fn couverture_epcis(
         .into_iter()
         .map(|(t, n)| (r.code(t).to_string(), r.nom(t).to_string(), n))
         .collect()
+}
+
+/// The « accompaniment » block of a territory page: schemes covering it by level, the link to
+/// « qui peut m'aider ici ? », and for a département its articulation indicators and the
+/// coverage of each of its EPCIs.
+pub struct BlocTerritoire {
+    pub aide: String,
+    /// (level label, count) of the schemes covering the territory.
+    pub par_niveau: Vec<(String, usize)>,
+    /// Referrals received for requesters of the département, taken in charge, median delay.
+    pub articulation: Option<(usize, usize, Option<String>)>,
+    /// Per EPCI of the département: (SIREN, name, schemes at departmental or local level for
+    /// accompaniment).
+    pub epcis: Vec<(String, String, usize)>,
+}
+
+pub async fn bloc_territoire(
+    state: &AppState,
+    tr: &Tr,
+    t: alliances_domain::territoires::TerritoireRef,
+) -> Result<BlocTerritoire, PageError> {
+    use alliances_domain::territoires::Niveau;
+    let territoires = state.app.territoires();
+    let r = &territoires.referentiel;
+    let code = r.code(t).to_string();
+    let reponses = state
+        .app
+        .qui_peut_aider(t.niveau, &code, Demande::default())
+        .unwrap_or_default();
+    let par_niveau = NiveauDispositif::ALL
+        .iter()
+        .rev()
+        .map(|n| {
+            (
+                lbl(n.label_fr(), n.label_en(), tr),
+                reponses
+                    .iter()
+                    .filter(|x| x.entree.fiche.dispositif.niveau == *n)
+                    .count(),
+            )
+        })
+        .collect();
+    let (articulation, epcis) = if t.niveau == Niveau::Departement {
+        let a = state.app.articulation_departement(&code).await?;
+        (
+            Some((
+                a.recues,
+                a.prises_en_charge,
+                a.delai_median_jours
+                    .map(|j| crate::alliances_view::nombre(j, tr)),
+            )),
+            couverture_epcis(state, &code, Service::Accompagnement),
+        )
+    } else {
+        (None, Vec::new())
+    };
+    Ok(BlocTerritoire {
+        aide: format!("/ingenieries/aide?territoire={}%3A{code}", t.niveau.slug()),
+        par_niveau,
+        articulation,
+        epcis,
+    })
+}
+
+// ------------------------------------------------------------------------------ programmes
+
+#[derive(Template)]
+#[template(path = "ingenieries_programmes.html")]
+struct ProgrammesPage {
+    layout: Layout,
+    programmes: Vec<LigneProgramme>,
+}
+
+/// `GET /ingenieries/programmes`: the programmes open today.
+pub async fn programmes(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    Params::parse(raw, &["lang"]).map_err(|_| PageError::BadRequest)?;
+    let tr = state.tr(visitor.lang);
+    let territoires = state.app.territoires();
+    let r = &territoires.referentiel;
+    let programmes = state
+        .app
+        .programmes_ouverts(None, None)
+        .iter()
+        .map(|p| ligne_programme(p, &state, r, &tr))
+        .collect();
+    let l = layout(
+        &state,
+        &visitor,
+        "/ingenieries/programmes",
+        tr.t("ingenieries-programmes-titre"),
+    );
+    render(&ProgrammesPage {
+        layout: l,
+        programmes,
+    })
+}
+
+fn saisie_programme(
+    f: &super::formulaires::Champs,
+) -> alliances_domain::ingenieries::programme::ProgrammeSaisie {
+    alliances_domain::ingenieries::programme::ProgrammeSaisie {
+        nom: un(f, "nom").to_string(),
+        nature: un(f, "nature").to_string(),
+        description: un(f, "description").to_string(),
+        publics: tous(f, "publics").map(String::from).collect(),
+        territoires: tous(f, "territoires")
+            .flat_map(|v| v.split([',', ';', ' ', '\n']))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        ouverture: un(f, "ouverture").to_string(),
+        cloture: opt(un(f, "cloture")),
+        url: opt(un(f, "url")),
+    }
+}
+
+async fn page_programme(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    s: &alliances_domain::ingenieries::programme::ProgrammeSaisie,
+    erreurs: &[ChampErreur],
+) -> Result<Response, PageError> {
+    let v = state.app.dispositif(visitor.user(), id).await?;
+    if !v.gerer {
+        return Err(PageError::Forbidden);
+    }
+    let tr = state.tr(visitor.lang);
+    let f = Formulaire {
+        tr: &tr,
+        erreurs,
+        prefixe: "ingenieries-programme-champ-",
+    };
+    let mut territoires = s.territoires.clone();
+    territoires.push(String::new());
+    let champs = vec![
+        f.champ("nom", "text", s.nom.clone()),
+        f.choix(
+            "nature",
+            "select",
+            alliances_domain::ingenieries::programme::Nature::ALL
+                .iter()
+                .map(|n| {
+                    (
+                        n.slug().to_string(),
+                        lbl(n.label_fr(), n.label_en(), &tr),
+                        n.slug() == s.nature,
+                    )
+                })
+                .collect(),
+        ),
+        f.champ("description", "textarea", s.description.clone()),
+        f.aide(
+            f.choix(
+                "publics",
+                "checkboxes",
+                Profil::ALL
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.slug().to_string(),
+                            lbl(n.label_fr(), n.label_en(), &tr),
+                            s.publics.iter().any(|p| p == n.slug()),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        f.aide(Champ {
+            valeurs: territoires,
+            ..f.champ("territoires", "territoires", String::new())
+        }),
+        f.champ("ouverture", "date", s.ouverture.clone()),
+        f.champ("cloture", "date", s.cloture.clone().unwrap_or_default()),
+        f.champ("url", "url", s.url.clone().unwrap_or_default()),
+    ];
+    let action = format!("/ingenieries/{id}/programmes/nouveau");
+    let l = layout(
+        state,
+        visitor,
+        &action,
+        tr.ta(
+            "ingenieries-programme-nouveau",
+            &[("nom", &v.fiche.dispositif.nom)],
+        ),
+    );
+    super::formulaires::rendre(
+        l,
+        &f,
+        action,
+        champs,
+        Vec::new(),
+        tr.t("ingenieries-enregistrer"),
+        None,
+        None,
+    )
+}
+
+/// `GET /ingenieries/{id}/programmes/nouveau`
+pub async fn programme_nouveau(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
+    let s = alliances_domain::ingenieries::programme::ProgrammeSaisie {
+        nature: "appel-a-projets".into(),
+        ..Default::default()
+    };
+    page_programme(&state, &visitor, id, &s, &[]).await
+}
+
+/// `POST /ingenieries/{id}/programmes/nouveau`
+pub async fn programme_nouveau_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = form(&body);
+    check(&headers, &visitor, &f)?;
+    let user = visitor.user().ok_or(PageError::Forbidden)?;
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
+    let s = saisie_programme(&f);
+    match state.app.creer_programme(user, id, &s).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ingenieries/{id}#programmes")).into_response()),
+        Err(IngenierieError::Invalide(e)) => page_programme(&state, &visitor, id, &s, &e).await,
+        Err(e) => Err(e.into()),
+    }
 }

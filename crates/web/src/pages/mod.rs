@@ -6,13 +6,18 @@ pub mod alliances;
 pub mod annuaire;
 pub mod api_doc;
 pub mod compte;
+pub mod contacts;
 pub mod erreurs;
 pub mod experimentations;
+pub mod formulaires;
+pub mod ingenieries;
 pub mod imports;
 pub mod kits;
 pub mod membres;
 pub mod moderation;
+pub mod relation;
 pub mod territoires;
+pub mod veille;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

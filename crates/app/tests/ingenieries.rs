@@ -255,11 +255,17 @@ async fn schemes_relays_and_who_can_help_here() {
     assert_eq!(n("71"), 1);
     assert_eq!(n("69"), 0, "a white zone");
     assert_eq!(ix.nationaux(Service::Accompagnement), 1);
-    let epcis = app.couverture_epcis("42", Service::LieuPartage);
+    let epcis = app.couverture_epcis("42");
+    let lieu = Service::LieuPartage.index();
     assert!(epcis
         .iter()
-        .any(|(e, n)| r.epci(e.idx).siren == epci && *n == 1));
-    assert!(epcis.iter().any(|(_, n)| *n == 0));
+        .any(|(e, n)| r.epci(e.idx).siren == epci && n[lieu] == 1));
+    assert!(epcis.iter().any(|(_, n)| n[lieu] == 0));
+    // The département's relay covers every EPCI wholly inside the Loire.
+    let acc = Service::Accompagnement.index();
+    assert!(epcis
+        .iter()
+        .all(|(e, n)| r.departements_of_epci(e.idx).len() > 1 || n[acc] >= 1));
 }
 
 #[tokio::test]

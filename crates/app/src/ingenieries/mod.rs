@@ -604,14 +604,11 @@ impl App {
         Ok(out)
     }
 
-    /// The territory keys a département's EPCIs are known by, with how many schemes run at
-    /// departmental or local level cover each of them for a service (the EPCI itself, its
-    /// département when it lies in one, or its région's regional schemes are not counted).
-    pub fn couverture_epcis(
-        &self,
-        code_departement: &str,
-        service: Service,
-    ) -> Vec<(TerritoireRef, usize)> {
+    /// For each EPCI of a département, how many schemes run at departmental or local level
+    /// cover it, per service (in `Service::ALL` order): schemes naming the EPCI, its
+    /// département when it lies in one, or one of the EPCIs' communes are not counted — only
+    /// coverage of the whole EPCI.
+    pub fn couverture_epcis(&self, code_departement: &str) -> Vec<(TerritoireRef, Vec<usize>)> {
         let territoires = self.territoires();
         let r = &territoires.referentiel;
         let Some(d) = r.find_departement(code_departement) else {
@@ -625,24 +622,19 @@ impl App {
                     niveau: Niveau::Epci,
                     idx: e,
                 };
-                let n = ix
-                    .qui_peut_aider(
-                        r,
-                        t,
-                        Demande {
-                            service: Some(service),
-                            ..Default::default()
-                        },
-                    )
-                    .iter()
-                    .filter(|x| {
-                        matches!(
-                            x.entree.fiche.dispositif.niveau,
-                            alliances_domain::ingenieries::NiveauDispositif::Departemental
-                                | alliances_domain::ingenieries::NiveauDispositif::Local
-                        )
-                    })
-                    .count();
+                let mut n = vec![0; Service::ALL.len()];
+                for x in ix.qui_peut_aider(r, t, Demande::default()) {
+                    let d = &x.entree.fiche.dispositif;
+                    if matches!(
+                        d.niveau,
+                        alliances_domain::ingenieries::NiveauDispositif::Departemental
+                            | alliances_domain::ingenieries::NiveauDispositif::Local
+                    ) {
+                        for s in &d.services {
+                            n[s.index()] += 1;
+                        }
+                    }
+                }
                 (t, n)
             })
             .collect()

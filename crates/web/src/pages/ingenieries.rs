@@ -1229,22 +1229,6 @@ pub async fn modifier_post(
     }
 }
 
-/// The département page's block: per EPCI, schemes at departmental or local level covering it
-/// for one service.
-pub fn couverture_epcis(
-    state: &AppState,
-    code: &str,
-    service: Service,
-) -> Vec<(String, String, usize)> {
-    let territoires = state.app.territoires();
-    let r = &territoires.referentiel;
-    state
-        .app
-        .couverture_epcis(code, service)
-        .into_iter()
-        .map(|(t, n)| (r.code(t).to_string(), r.nom(t).to_string(), n))
-        .collect()
-}
 
 /// The « accompaniment » block of a territory page: schemes covering it by level, the link to
 /// « qui peut m'aider ici ? », and for a département its articulation indicators and the
@@ -1255,9 +1239,11 @@ pub struct BlocTerritoire {
     pub par_niveau: Vec<(String, usize)>,
     /// Referrals received for requesters of the département, taken in charge, median delay.
     pub articulation: Option<(usize, usize, Option<String>)>,
-    /// Per EPCI of the département: (SIREN, name, schemes at departmental or local level for
-    /// accompaniment).
-    pub epcis: Vec<(String, String, usize)>,
+    /// The services (column headers of the EPCI table).
+    pub services: Vec<String>,
+    /// Per EPCI of the département: SIREN, name, and per service the schemes at departmental or
+    /// local level covering the whole EPCI.
+    pub epcis: Vec<(String, String, Vec<usize>)>,
 }
 
 pub async fn bloc_territoire(
@@ -1295,7 +1281,12 @@ pub async fn bloc_territoire(
                 a.delai_median_jours
                     .map(|j| crate::alliances_view::nombre(j, tr)),
             )),
-            couverture_epcis(state, &code, Service::Accompagnement),
+            state
+                .app
+                .couverture_epcis(&code)
+                .into_iter()
+                .map(|(e, n)| (r.code(e).to_string(), r.nom(e).to_string(), n))
+                .collect(),
         )
     } else {
         (None, Vec::new())
@@ -1304,6 +1295,10 @@ pub async fn bloc_territoire(
         aide: format!("/ingenieries/aide?territoire={}%3A{code}", t.niveau.slug()),
         par_niveau,
         articulation,
+        services: Service::ALL
+            .iter()
+            .map(|s| lbl(s.label_fr(), s.label_en(), tr))
+            .collect(),
         epcis,
     })
 }

@@ -113,9 +113,7 @@ impl App {
             &territoires.referentiel,
         );
         let relation = relation::index::IndexPartage::default();
-        relation
-            .reconstruire(&db, &territoires.referentiel)
-            .await?;
+        relation.reconstruire(&db, &territoires.referentiel).await?;
         Ok(Arc::new(App {
             relation,
             db,

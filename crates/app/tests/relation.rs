@@ -377,4 +377,3 @@ async fn edits_through_the_app_reach_the_index_on_this_and_another_instance() {
     assert_eq!(n, b.index_relation(|i| i.len()));
     assert_eq!(n, 2);
 }
-

@@ -388,6 +388,10 @@ async fn mon_territoire(db: &Db, r: &Referentiel, id: i64) -> anyhow::Result<Mon
     Ok(m)
 }
 
+/// The index measured once (on the first backend): the index, its questions, their latencies
+/// and the question organisations' ids.
+type Mesure = (IndexRelation, Vec<Requete>, Histogram<u64>, Vec<i64>);
+
 struct Backend {
     nom: &'static str,
     ecriture_s: f64,
@@ -401,7 +405,7 @@ async fn mesurer(
     nom: &'static str,
     url: &str,
     args: &RelationArgs,
-    index_ref: &mut Option<(IndexRelation, Vec<Requete>, Histogram<u64>, Vec<i64>)>,
+    index_ref: &mut Option<Mesure>,
 ) -> anyhow::Result<Backend> {
     eprintln!("{nom}: opening {}", alliances_store::db::redact_url(url));
     let app = App::open(url, 4).await?;

@@ -370,13 +370,29 @@ impl Bornes {
     }
 
     /// The bound of any candidate of a group whose offers all lie within `offres_union` (the
-    /// offers part only grows with the mask), at this proximity at best.
+    /// offers part only grows with the mask), whose profile is in `profils` (bit =
+    /// `Profil::index`) and maturity at most `maturite_max` (0–100, unknown counting 0), at
+    /// this proximity at best.
     #[inline]
-    pub fn borne_groupe(&self, offres_union: u8, proximite_max: Proximite) -> u32 {
+    pub fn borne_groupe(
+        &self,
+        offres_union: u8,
+        profils: u16,
+        maturite_max: u32,
+        proximite_max: Proximite,
+    ) -> u32 {
+        let mut diversite = 0;
+        let mut m = profils & 0x3ff;
+        while m != 0 {
+            diversite = diversite.max(self.par_profil[m.trailing_zeros() as usize]);
+            m &= m - 1;
+        }
         self.par_offres[offres_union as usize]
             + self.max_besoins
             + self.par_proximite[proximite_max.rang() as usize]
-            + self.max_reste
+            + POIDS_ODD * 100
+            + diversite
+            + POIDS_MATURITE * maturite_max.min(100)
     }
 
     /// The bound of a candidate from everything but its SDGs (counted as all shared), at this

@@ -257,7 +257,13 @@ proptest! {
         );
         prop_assert!(exact <= partielle);
         prop_assert!(partielle <= b.borne(c.offres, c.besoins, p));
-        prop_assert!(b.borne(c.offres, c.besoins, p) <= b.borne_groupe(c.offres | autres, p));
+        let groupe = b.borne_groupe(
+            c.offres | autres,
+            (1 << c.profil.index()) | u16::from(autres),
+            c.maturite.map_or(0, u32::from) + u32::from(autres % 3),
+            p,
+        );
+        prop_assert!(exact <= groupe);
     }
 
     #[test]

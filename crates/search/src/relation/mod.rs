@@ -59,6 +59,9 @@ const BLOC: usize = 128;
 struct Bloc {
     offres: u8,
     drapeaux: u8,
+    /// The highest known maturity (unknown counts 0).
+    maturite: u8,
+    profils: u16,
     regions: u32,
 }
 
@@ -493,6 +496,10 @@ impl IndexRelation {
         let bloc = &mut self.blocs[b];
         bloc.offres |= self.offres[s];
         bloc.drapeaux |= drapeaux;
+        bloc.profils |= 1 << (self.profils[s] & 15);
+        if self.maturites[s] != MATURITE_INCONNUE {
+            bloc.maturite = bloc.maturite.max(self.maturites[s]);
+        }
         if region < 32 {
             bloc.regions |= 1 << region;
         }
@@ -527,6 +534,9 @@ impl IndexRelation {
         if let Some(s) = self.slot(id) {
             self.maturites[s as usize] = maturite.map_or(MATURITE_INCONNUE, |m| m.min(100));
             self.resumer(s as usize);
+            if let (Some(m), Some(bloc)) = (maturite, self.blocs.get_mut(s as usize / BLOC)) {
+                bloc.maturite = bloc.maturite.max(m.min(100));
+            }
         }
     }
 
@@ -591,17 +601,6 @@ impl IndexRelation {
             p = Proximite::National;
         }
         p
-    }
-
-    /// The closest this slot could be, from its région byte and flags only.
-    fn proximite_max(&self, q: &PresenceQuestion, s: usize) -> Proximite {
-        if self.drapeaux[s] & PORTEE != 0 || q.a_region(self.regions[s]) {
-            Proximite::Commune
-        } else if q.national || self.drapeaux[s] & NATIONAL != 0 {
-            Proximite::National
-        } else {
-            Proximite::Aucune
-        }
     }
 
     /// Whether slot `s` passes the filters that do not need its proximity.
@@ -737,7 +736,9 @@ impl IndexRelation {
                 } else {
                     Proximite::Aucune
                 };
-                if bornes.borne_groupe(bloc.offres, pmax) < seuil {
+                if bornes.borne_groupe(bloc.offres, bloc.profils, u32::from(bloc.maturite), pmax)
+                    < seuil
+                {
                     continue;
                 }
             }

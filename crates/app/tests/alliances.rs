@@ -3,46 +3,15 @@
 //! closed, implausible), validation, optimistic versions, the health panel from the data, the
 //! list filtered by territory, and the page read with a constant number of queries.
 
+mod common;
 use alliances_app::alliances::liste::Filtre;
 use alliances_app::alliances::{ActionSaisie, AllianceError, EntreeSaisie, ValeurSaisie};
 use alliances_app::comptes::CurrentUser;
-use alliances_app::App;
 use alliances_domain::alliances::indicateurs::IndicateurSaisie;
 use alliances_domain::alliances::sante::Etat;
 use alliances_domain::alliances::{AllianceSaisie, Objectifs};
-use alliances_domain::annuaire::OrganisationSaisie;
 use alliances_domain::dates;
-use std::sync::Arc;
-
-async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
-    let (url, guard) = alliances_store::testing::fresh_url().await;
-    (App::open(&url, 5).await.unwrap(), guard)
-}
-
-async fn user(app: &App, email: &str) -> CurrentUser {
-    let (id, _) = app
-        .create_user_with_role(
-            email,
-            email,
-            alliances_domain::comptes::Role::OperateurDispositif,
-            "http://x/",
-        )
-        .await
-        .unwrap();
-    let mut u = app.current_user(id).await.unwrap().unwrap();
-    u.roles.clear();
-    u
-}
-
-async fn organisation(app: &App, owner: &CurrentUser, nom: &str, commune: &str) -> i64 {
-    let s = OrganisationSaisie {
-        nom: nom.into(),
-        profil: "association".into(),
-        code_commune: Some(commune.into()),
-        ..Default::default()
-    };
-    app.creer_organisation(owner, &s).await.unwrap().0
-}
+use common::*;
 
 fn saisie() -> AllianceSaisie {
     AllianceSaisie {

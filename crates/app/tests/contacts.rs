@@ -4,50 +4,20 @@
 //! time as a parameter), an alliance started with both organisations as accepted members, and the
 //! conversion counts globally and per territory.
 
+mod common;
 use alliances_app::comptes::CurrentUser;
 use alliances_app::contacts::{ContactError, DemandeSaisie};
 use alliances_app::mail::OutgoingEmail;
 use alliances_app::App;
 use alliances_domain::alliances::AllianceSaisie;
-use alliances_domain::annuaire::OrganisationSaisie;
 use alliances_domain::contacts::{EtatDemande, FENETRE_LIMITE_SECS, LIMITE_PAR_JOUR};
 use alliances_domain::territoires::Niveau;
 use alliances_store::contacts::Sens;
 use alliances_store::memberships;
-use std::sync::Arc;
+use common::*;
 
 const JOUR: i64 = 24 * 3600;
 const NATURE: &str = "locaux";
-
-async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
-    let (url, guard) = alliances_store::testing::fresh_url().await;
-    (App::open(&url, 5).await.unwrap(), guard)
-}
-
-async fn user(app: &App, email: &str) -> CurrentUser {
-    let (id, _) = app
-        .create_user_with_role(
-            email,
-            email,
-            alliances_domain::comptes::Role::OperateurDispositif,
-            "http://x/",
-        )
-        .await
-        .unwrap();
-    let mut u = app.current_user(id).await.unwrap().unwrap();
-    u.roles.clear();
-    u
-}
-
-async fn organisation(app: &App, owner: &CurrentUser, nom: &str, commune: &str) -> i64 {
-    let s = OrganisationSaisie {
-        nom: nom.into(),
-        profil: "association".into(),
-        code_commune: Some(commune.into()),
-        ..Default::default()
-    };
-    app.creer_organisation(owner, &s).await.unwrap().0
-}
 
 async fn ajouter(app: &App, user: &CurrentUser, org: i64, role: &str) {
     let mut conn = app.db.pool().acquire().await.unwrap();

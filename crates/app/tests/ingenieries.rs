@@ -4,45 +4,15 @@
 //! département (an EPCI counts in its départements), referrals and their workflow with the
 //! articulation indicators, two instances converging through the change feed, the demo.
 
-use alliances_app::comptes::CurrentUser;
+mod common;
 use alliances_app::ingenieries::{Demande, IngenierieError, Via};
 use alliances_app::App;
-use alliances_domain::annuaire::{OrganisationSaisie, Profil};
+use alliances_domain::annuaire::Profil;
 use alliances_domain::ingenieries::dispositif::DispositifSaisie;
 use alliances_domain::ingenieries::orientation::{EtatOrientation, Issue};
 use alliances_domain::ingenieries::Service;
 use alliances_domain::territoires::Niveau;
-use std::sync::Arc;
-
-async fn app() -> (Arc<App>, alliances_store::testing::TestDbGuard) {
-    let (url, guard) = alliances_store::testing::fresh_url().await;
-    (App::open(&url, 5).await.unwrap(), guard)
-}
-
-async fn user(app: &App, email: &str) -> CurrentUser {
-    let (id, _) = app
-        .create_user_with_role(
-            email,
-            email,
-            alliances_domain::comptes::Role::OperateurDispositif,
-            "http://x/",
-        )
-        .await
-        .unwrap();
-    let mut u = app.current_user(id).await.unwrap().unwrap();
-    u.roles.clear();
-    u
-}
-
-async fn organisation(app: &App, owner: &CurrentUser, nom: &str, commune: &str) -> i64 {
-    let s = OrganisationSaisie {
-        nom: nom.into(),
-        profil: "structure-accompagnement".into(),
-        code_commune: Some(commune.into()),
-        ..Default::default()
-    };
-    app.creer_organisation(owner, &s).await.unwrap().0
-}
+use common::*;
 
 fn saisie(nom: &str, niveau: &str, couverture: &[&str], services: &[&str]) -> DispositifSaisie {
     DispositifSaisie {
@@ -69,8 +39,22 @@ async fn schemes_relays_and_who_can_help_here() {
     let (app, _g) = app().await;
     let chef = user(&app, "chef@dispositif.fr").await;
     let intrus = user(&app, "intrus@dispositif.fr").await;
-    let porteur = organisation(&app, &chef, "Réseau national d'appui", "75056").await;
-    let local = organisation(&app, &chef, "Maison des alliances de la Loire", "42218").await;
+    let porteur = organisation_de_profil(
+        &app,
+        &chef,
+        "Réseau national d'appui",
+        "structure-accompagnement",
+        "75056",
+    )
+    .await;
+    let local = organisation_de_profil(
+        &app,
+        &chef,
+        "Maison des alliances de la Loire",
+        "structure-accompagnement",
+        "42218",
+    )
+    .await;
     let epci = epci_de_saint_etienne(&app);
 
     let national = app
@@ -274,8 +258,22 @@ async fn referrals_follow_their_workflow() {
     let national_chef = user(&app, "national@orientation.fr").await;
     let relais_chef = user(&app, "relais@orientation.fr").await;
     let autre = user(&app, "autre@orientation.fr").await;
-    let porteur_national = organisation(&app, &national_chef, "Réseau national", "75056").await;
-    let porteur_relais = organisation(&app, &relais_chef, "Relais Loire", "42218").await;
+    let porteur_national = organisation_de_profil(
+        &app,
+        &national_chef,
+        "Réseau national",
+        "structure-accompagnement",
+        "75056",
+    )
+    .await;
+    let porteur_relais = organisation_de_profil(
+        &app,
+        &relais_chef,
+        "Relais Loire",
+        "structure-accompagnement",
+        "42218",
+    )
+    .await;
     let demandeur = organisation(&app, &autre, "Association des quartiers", "42218").await;
     let national = app
         .creer_dispositif(

@@ -222,6 +222,33 @@ pub fn graphe(
     })
 }
 
+/// A condition of the health panel in words: its title, its rule, its state and the finding
+/// with the alliance's figures (pages in the reader's language, the API in French).
+pub struct ConditionTextes {
+    pub titre: String,
+    pub regle: String,
+    pub etat: String,
+    pub explication: String,
+}
+
+pub fn condition_textes(
+    c: &alliances_domain::alliances::sante::Condition,
+    tr: &Tr,
+) -> ConditionTextes {
+    let chiffres: Vec<(&str, String)> = c
+        .chiffres
+        .iter()
+        .map(|(k, v)| (*k, tr.nombre(u64::try_from(*v).unwrap_or(0))))
+        .collect();
+    let args: Vec<(&str, &str)> = chiffres.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ConditionTextes {
+        titre: tr.t(&format!("sante-{}-titre", c.id)),
+        regle: tr.ta(&format!("sante-{}-regle", c.id), &args),
+        etat: tr.t(&format!("alliances-sante-{}", c.etat.slug())),
+        explication: tr.ta(&format!("sante-{}-{}", c.id, c.constat), &args),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,32 +299,5 @@ mod tests {
         assert!(!g.description.contains("999"));
         assert!(g.base.is_some() && g.cible.is_some());
         assert!(graphe(&[], Periodicite::Annuelle, None, None, "", &t).is_none());
-    }
-}
-
-/// A condition of the health panel in words: its title, its rule, its state and the finding
-/// with the alliance's figures (pages in the reader's language, the API in French).
-pub struct ConditionTextes {
-    pub titre: String,
-    pub regle: String,
-    pub etat: String,
-    pub explication: String,
-}
-
-pub fn condition_textes(
-    c: &alliances_domain::alliances::sante::Condition,
-    tr: &Tr,
-) -> ConditionTextes {
-    let chiffres: Vec<(&str, String)> = c
-        .chiffres
-        .iter()
-        .map(|(k, v)| (*k, tr.nombre(u64::try_from(*v).unwrap_or(0))))
-        .collect();
-    let args: Vec<(&str, &str)> = chiffres.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ConditionTextes {
-        titre: tr.t(&format!("sante-{}-titre", c.id)),
-        regle: tr.ta(&format!("sante-{}-regle", c.id), &args),
-        etat: tr.t(&format!("alliances-sante-{}", c.etat.slug())),
-        explication: tr.ta(&format!("sante-{}-{}", c.id, c.constat), &args),
     }
 }

@@ -254,18 +254,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(date_iso(0), "1970-01-01");
-        assert_eq!(date_iso(1_795_737_600), "2026-11-27");
-        assert_eq!(date_iso(951_782_400), "2000-02-29");
-    }
-}
-
 /// The organisation named in a field (proposing a member, referring a request): its number (`123`, `#123`), the
 /// address of its page (`…/organisations/123`), a suggestion picked in the list (`Nom (#123)`),
 /// or a name that only one organisation of the annuaire bears. The error is the message's key.
@@ -299,5 +287,17 @@ pub fn organisation_saisie(
         [id] => Ok(*id),
         [] => Err("alliances-organisation-inconnue"),
         _ => Err("alliances-organisation-homonymes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date_iso(0), "1970-01-01");
+        assert_eq!(date_iso(1_795_737_600), "2026-11-27");
+        assert_eq!(date_iso(951_782_400), "2000-02-29");
     }
 }

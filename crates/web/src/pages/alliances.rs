@@ -7,13 +7,13 @@
 
 use super::formulaires::{check, form, opt, tous, un, Champ, Champs, Formulaire};
 use super::{render, PageError};
-use crate::territoire_view::{lieux, territoire_de};
 use crate::alliances_view::{self, etat_valeur, graphe, lbl, nombre, Graphe, Point};
 use crate::annuaire_view::date_jour;
 use crate::i18n::{Lang, Tr};
 use crate::layout::{home_crumb, Crumb, Layout};
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
+use crate::territoire_view::{lieux, territoire_de};
 use crate::visiteur::Visitor;
 use alliances_app::alliances::liste::Filtre;
 use alliances_app::alliances::{ActionSaisie, AllianceError, EntreeSaisie, ValeurSaisie, Vue};

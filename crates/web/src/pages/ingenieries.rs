@@ -1229,7 +1229,6 @@ pub async fn modifier_post(
     }
 }
 
-
 /// The « accompaniment » block of a territory page: schemes covering it by level, the link to
 /// « qui peut m'aider ici ? », and for a département its articulation indicators and the
 /// coverage of each of its EPCIs.

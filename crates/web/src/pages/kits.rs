@@ -1004,7 +1004,7 @@ pub(crate) fn tableaux_synthese(
                     .map(|r| {
                         r.dimensions[i]
                             .score
-                            .map(|x| kits_view::score(x, &tr))
+                            .map(|x| kits_view::score(x, tr))
                             .unwrap_or_else(|| "—".into())
                     })
                     .collect(),

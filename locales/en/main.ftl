@@ -1117,3 +1117,18 @@ veille-decisions = Decisions
 veille-champ-date = Date of the session
 veille-champ-notes = Notes
 veille-ajouter-seance = Record the session
+
+## Observatoire
+nav-observatoire = Observatory
+observatoire-titre = Partnership observatory
+observatoire-intro = Survey results on partnerships in France: the published figures of past studies today, the platform's weighted survey waves next, always with their method and margin of error.
+observatoire-tendance = From a duty to a desire for alliance
+observatoire-tendance-texte = Citizens judged partnerships important; in 2020 mayors recognise the need for them and company heads express the desire.
+observatoire-tendance-legende = Figures published by the Observatoire des partenariats (aggregates taken from their sources).
+observatoire-voir = See the observatory
+observatoire-publies = Published figures
+observatoire-csv = Download the published figures (CSV)
+observatoire-population = Population
+observatoire-periode = Period
+observatoire-valeur = Share
+observatoire-source = Source

@@ -1117,3 +1117,18 @@ veille-decisions = Décisions
 veille-champ-date = Date de la séance
 veille-champ-notes = Notes
 veille-ajouter-seance = Enregistrer la séance
+
+## Observatoire
+nav-observatoire = Observatoire
+observatoire-titre = Observatoire des partenariats
+observatoire-intro = Les résultats d'enquêtes sur les partenariats en France : les chiffres publiés des études passées aujourd'hui, les vagues d'enquête pondérées de la plateforme ensuite, toujours avec leur méthode et leur marge d'erreur.
+observatoire-tendance = Du devoir d'alliance à l'envie d'alliance
+observatoire-tendance-texte = Les citoyens jugeaient les partenariats importants ; en 2020, les maires en reconnaissent le besoin et les dirigeants d'entreprise en expriment l'envie.
+observatoire-tendance-legende = Chiffres publiés par l'Observatoire des partenariats (agrégats repris de leurs sources).
+observatoire-voir = Voir l'observatoire
+observatoire-publies = Chiffres publiés
+observatoire-csv = Télécharger les chiffres publiés (CSV)
+observatoire-population = Population
+observatoire-periode = Période
+observatoire-valeur = Part
+observatoire-source = Source

@@ -15,6 +15,7 @@ pub mod kits;
 pub mod limites;
 pub mod mail;
 pub mod moderation;
+pub mod observatoire;
 pub mod politique;
 pub mod relation;
 pub mod sessions_cache;
@@ -97,6 +98,8 @@ impl App {
                 tracing::info!("referential loaded from the shipped copy (data/territoires)");
             }
         }
+        // Broken shipped figures stop the start too.
+        observatoire::chiffres_publies()?;
         // A broken kit stops the start: never serve half of one.
         let kits = kits::Catalogue::embarques().map_err(|e| AppError::Kits(e.to_string()))?;
         let seq = changes::last_seq(&db).await?;

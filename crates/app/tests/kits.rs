@@ -250,6 +250,12 @@ async fn on_behalf_of_an_organisation_with_peers() {
             .await
             .unwrap();
         passer(&app, &u, &c, i % 2 == 0).await;
+        if i == 0 {
+            // The result is the organisation's maturity in the matching index, through the feed.
+            app.refresh().await.unwrap();
+            let maturite = app.index_relation(|ix| ix.fiche(o).and_then(|f| f.maturite));
+            assert!(maturite.is_some(), "maturity reached the matching index");
+        }
         if i == 8 {
             let mine = app
                 .commencer_kit(&owner, "odd17-en-pratique", Sujet::Organisation(org))

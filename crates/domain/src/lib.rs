@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod dates;
 pub mod ingenieries;
 pub mod kits;
+pub mod observatoire;
 pub mod odd;
 pub mod relation;
 pub mod ressources;

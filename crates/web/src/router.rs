@@ -103,6 +103,12 @@ pub fn routes(state: AppState) -> Router {
             get(pages::experimentations::nouveau).post(pages::experimentations::nouveau_post),
         )
         .route("/experimentations", get(pages::experimentations::registre))
+        // Observatoire
+        .route("/observatoire", get(pages::observatoire::page))
+        .route(
+            "/observatoire/chiffres-publies.csv",
+            get(api::observatoire::export),
+        )
         // Ingénieries
         .route("/ingenieries", get(pages::ingenieries::liste))
         .route("/ingenieries/aide", get(pages::ingenieries::aide))
@@ -338,6 +344,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/moi", get(api::compte::moi))
         .route("/api/v1/alliances", get(api::alliances::liste))
         .route("/api/v1/ingenieries", get(api::ingenieries::liste))
+        .route(
+            "/api/v1/observatoire/chiffres-publies",
+            get(api::observatoire::chiffres_publies),
+        )
         .route("/api/v1/ingenieries/aide", get(api::ingenieries::aide))
         .route(
             "/api/v1/ingenieries/couverture",

@@ -516,6 +516,20 @@ impl App {
                 "la passation a changé entre-temps : réessayez".into(),
             ));
         }
+        // An organisation's ODD 17 result is its partnership maturity in the matching index:
+        // announce it on the change feed so that every instance re-reads the organisation.
+        if let Sujet::Organisation(id) = vue.sujet {
+            if vue.passation.kit_id == crate::relation::index::KIT_MATURITE {
+                alliances_store::changes::append(
+                    &mut tx,
+                    crate::annuaire::ENTITE,
+                    &id.to_string(),
+                    "kit",
+                    now(),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(vue.passation.cle)
     }

@@ -5,6 +5,7 @@ pub mod compte;
 pub mod contacts;
 pub mod ingenieries;
 pub mod kits;
+pub mod observatoire;
 pub mod organisations;
 pub mod relation;
 pub mod territoires;
@@ -58,6 +59,7 @@ use utoipa::OpenApi;
         ingenieries::aide,
         ingenieries::couverture,
         ingenieries::un,
+        observatoire::chiffres_publies,
     ),
     components(schemas(
         Problem,
@@ -112,6 +114,7 @@ use utoipa::OpenApi;
         ingenieries::ReponsesAide,
         ingenieries::Couverture,
         ingenieries::CouvertureDepartement,
+        observatoire::ChiffrePublie,
     )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
@@ -119,6 +122,7 @@ use utoipa::OpenApi;
         (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
         (name = "alliances", description = "Les alliances publiques : liste filtrée par territoire, ODD, type, forme et stade ; une alliance avec ses membres, ses indicateurs partagés (valeurs validées) et son tableau de santé ; le registre des expérimentations"),
         (name = "ingenieries", description = "Les dispositifs d'accompagnement : services, publics, couverture, relais ; « qui peut m'aider ici ? » ; la couverture d'un service par département"),
+        (name = "observatoire", description = "L'observatoire des partenariats : les chiffres publiés des études passées (agrégats, avec leur source)"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

@@ -18,6 +18,8 @@ struct Accueil {
     carte: String,
     chiffres: Vec<(String, String)>,
     regions: Vec<(String, String)>,
+    /// « Du devoir d'alliance à l'envie d'alliance », from the observatory's published figures.
+    tendance: String,
 }
 
 pub async fn accueil(
@@ -50,6 +52,7 @@ pub async fn accueil(
         ),
     ];
     let page = Accueil {
+        tendance: super::observatoire::tendance(&tr)?,
         carte: carte_of(r, &tr, None),
         chiffres,
         regions: r

@@ -15,6 +15,7 @@ pub mod ingenieries;
 pub mod kits;
 pub mod membres;
 pub mod moderation;
+pub mod observatoire;
 pub mod relation;
 pub mod territoires;
 pub mod veille;

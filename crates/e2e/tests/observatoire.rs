@@ -12,6 +12,9 @@ async fn the_observatory_page_is_accessible() -> Result<()> {
         let text = main_text(&c).await?;
         ensure!(text.contains("92 %") && text.contains("Maires"), "{text}");
         axe_check(&c).await.context("observatory")?;
+        goto(&c, "/observatoire/regions/84").await?;
+        wait_for(&c, "#titre-organisations").await?;
+        axe_check(&c).await.context("a région's page")?;
         goto(&c, "/").await?;
         wait_for(&c, "#titre-tendance").await?;
         axe_check(&c).await.context("home page with the trend")?;

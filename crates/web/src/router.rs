@@ -106,6 +106,10 @@ pub fn routes(state: AppState) -> Router {
         // Observatoire
         .route("/observatoire", get(pages::observatoire::page))
         .route(
+            "/observatoire/regions/{code}",
+            get(pages::observatoire::region),
+        )
+        .route(
             "/observatoire/chiffres-publies.csv",
             get(api::observatoire::export),
         )

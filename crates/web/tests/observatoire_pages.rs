@@ -28,6 +28,22 @@ async fn published_figures_with_their_source_on_pages_api_and_csv() {
     assert!(accueil.body.contains("href=\"/observatoire\""));
     assert!(accueil.body.contains("84 %"));
 
+    // A région's page: its own figures next to the observatory's.
+    let r = b.get("/observatoire/regions/84").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for attendu in [
+        "Auvergne-Rhône-Alpes",
+        "Organisations actives",
+        "Alliances publiques",
+        "Mises en relation",
+        "Dispositifs qui couvrent ce territoire",
+        "86 %",
+    ] {
+        assert!(r.body.contains(attendu), "{attendu}");
+    }
+    assert!(p.body.contains("href=\"/observatoire/regions/84\""));
+    assert_eq!(b.get("/observatoire/regions/00").await.status, 404);
+
     let res = reqwest::get(format!(
         "{}/api/v1/observatoire/chiffres-publies",
         server().base

@@ -94,6 +94,8 @@ pub fn tendance(tr: &Tr) -> Result<String, PageError> {
 #[template(path = "observatoire.html")]
 struct ObservatoirePage {
     layout: Layout,
+    /// (code, name) of every région, for its page.
+    regions: Vec<(String, String)>,
     series: Vec<Serie>,
     tendance: String,
     avertissement: &'static str,
@@ -121,9 +123,148 @@ pub async fn page(
             href: None,
         },
     ];
+    let regions = state
+        .app
+        .territoires()
+        .referentiel
+        .regions()
+        .iter()
+        .map(|x| (x.code.clone(), x.nom.clone()))
+        .collect();
     render(&ObservatoirePage {
+        regions,
         series: series(&tr)?,
         tendance: tendance(&tr)?,
+        avertissement: alliances_app::observatoire::AVERTISSEMENT,
+        layout: l,
+    })
+}
+
+// ------------------------------------------------------------------------- a région's page
+
+#[derive(Template)]
+#[template(path = "observatoire_region.html")]
+struct RegionPage {
+    layout: Layout,
+    code: String,
+    /// (profile, count) of active organisations based or acting there, and the total.
+    profils: Vec<(String, String)>,
+    organisations: String,
+    /// (stage, count) of public alliances acting there, and the total.
+    stades: Vec<(String, String)>,
+    alliances: String,
+    accompagnement: super::ingenieries::BlocTerritoire,
+    mises_en_relation: super::contacts::BlocConversion,
+    /// Départements of the région without a departmental or local accompaniment scheme.
+    zones_blanches: Vec<(String, String)>,
+    series: Vec<Serie>,
+    avertissement: &'static str,
+}
+
+/// `GET /observatoire/regions/{code}`: the observatory's figures next to the région's own —
+/// organisations by profile, alliances by stage, support schemes, contact requests.
+pub async fn region(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    use alliances_app::alliances::liste::Filtre;
+    use alliances_domain::alliances::Stade;
+    use alliances_domain::annuaire::Profil;
+    use alliances_domain::ingenieries::Service;
+    use alliances_domain::territoires::{Niveau, TerritoireRef};
+    Params::parse(raw, &["lang"]).map_err(|_| PageError::BadRequest)?;
+    let territoires = state.app.territoires();
+    let r = &territoires.referentiel;
+    let idx = r.find_region(&code).ok_or(PageError::NotFound)?;
+    let t = TerritoireRef {
+        niveau: Niveau::Region,
+        idx,
+    };
+    let nom = r.region(idx).nom.clone();
+    let cle = format!("region:{code}");
+    let tr = state.tr(visitor.lang);
+
+    let mut q = alliances_search::organisations::OrgQuery::new(alliances_app::now());
+    q.territoire = Some(cle.clone());
+    q.actifs_seulement = true;
+    q.limit = 0;
+    let res = state.app.rechercher_organisations(&q).map_err(|e| {
+        tracing::error!(error = %e, "organisation search failed");
+        PageError::Internal
+    })?;
+    let profils = Profil::ALL
+        .iter()
+        .map(|p| {
+            (
+                lbl(p.label_fr(), p.label_en(), &tr),
+                tr.nombre(u64::from(res.facettes.profil[p.index()])),
+            )
+        })
+        .collect();
+
+    let liste = state.app.alliances_liste();
+    let compter = |stade: Option<Stade>| {
+        liste
+            .chercher(&Filtre {
+                territoire: Some(cle.clone()),
+                stade,
+                now: alliances_app::now(),
+                limite: 0,
+                ..Filtre::default()
+            })
+            .0
+    };
+    let stades = Stade::ALL
+        .iter()
+        .map(|s| {
+            (
+                lbl(s.label_fr(), s.label_en(), &tr),
+                tr.nombre(compter(Some(*s)) as u64),
+            )
+        })
+        .collect();
+    let ix = state.app.dispositifs();
+    let couverture = ix.couverture_departements(Service::Accompagnement);
+    let zones_blanches = r
+        .departements_of_region(idx)
+        .iter()
+        .filter(|&&d| couverture[d as usize] == 0)
+        .map(|&d| {
+            let dep = r.departement(d);
+            (dep.code.clone(), dep.nom.clone())
+        })
+        .collect();
+    let conversion = state.app.conversion_contacts(Some(t)).await?;
+    let mut l = Layout::new(
+        &state,
+        &visitor,
+        &format!("/observatoire/regions/{code}"),
+        "observatoire",
+        tr.ta("observatoire-region-titre", &[("region", &nom)]),
+    );
+    l.breadcrumb = vec![
+        home_crumb(&l.tr),
+        Crumb {
+            label: l.t("observatoire-titre"),
+            href: Some("/observatoire".into()),
+        },
+        Crumb {
+            label: nom.clone(),
+            href: None,
+        },
+    ];
+    render(&RegionPage {
+        code: code.clone(),
+        profils,
+        organisations: tr.nombre(res.total as u64),
+        stades,
+        alliances: tr.nombre(compter(None) as u64),
+        accompagnement: super::ingenieries::bloc_territoire(&state, &tr, t).await?,
+        mises_en_relation: super::contacts::bloc_conversion(&conversion, &tr, None),
+        zones_blanches,
+        series: series(&tr)?,
         avertissement: alliances_app::observatoire::AVERTISSEMENT,
         layout: l,
     })

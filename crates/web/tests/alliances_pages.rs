@@ -10,24 +10,6 @@ use alliances_domain::alliances::indicateurs::Periodicite;
 use alliances_domain::dates;
 use common::*;
 
-/// A signed-up, verified, logged-in browser (creating organisations needs a verified address).
-async fn verified(email: &str) -> Browser {
-    let mut b = signed_up(email).await;
-    let mails = emails_to(email).await;
-    let link = link_path(&mails[0]);
-    let page = b.get(&link).await;
-    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let page = b
-        .submit(
-            "/compte/connexion",
-            &[("email", email), ("mot_de_passe", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    b
-}
-
 /// Creates an organisation through the form; returns its id.
 async fn organisation(b: &mut Browser, nom: &str) -> i64 {
     let page = b
@@ -42,18 +24,6 @@ async fn organisation(b: &mut Browser, nom: &str) -> i64 {
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     id_apres(page.location.as_deref().unwrap(), "/organisations/")
-}
-
-fn id_apres(texte: &str, motif: &str) -> i64 {
-    texte
-        .split(motif)
-        .nth(1)
-        .unwrap_or_else(|| panic!("{motif} absent"))
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
 }
 
 fn champ_cache(body: &str, nom: &str) -> String {

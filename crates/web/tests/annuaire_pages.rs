@@ -6,24 +6,6 @@
 mod common;
 use common::*;
 
-/// A signed-up, verified, logged-in browser (creating organisations needs a verified address).
-async fn verified(email: &str) -> Browser {
-    let mut b = signed_up(email).await;
-    let mails = emails_to(email).await;
-    let link = link_path(&mails[0]);
-    let page = b.get(&link).await;
-    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let page = b
-        .submit(
-            "/compte/connexion",
-            &[("email", email), ("mot_de_passe", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    b
-}
-
 /// Creates an organisation through the form; returns its id.
 async fn create(b: &mut Browser, fields: &[(&str, &str)]) -> i64 {
     let page = b.submit("/organisations/nouvelle", fields).await;

@@ -10,17 +10,6 @@ use alliances_domain::alliances::AllianceSaisie;
 use alliances_domain::annuaire::OrganisationSaisie;
 use alliances_domain::dates;
 use common::*;
-use serde_json::Value;
-
-async fn json(path: &str) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .get(format!("{}{}", server().base, path))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// One public and one members-only alliance, an indicator with a validated and a declared value,
 /// a submitted experimentation file. Returns (public id, private id).

@@ -15,36 +15,6 @@ use common::*;
 const MESSAGE: &str =
     "Bonjour, nous accompagnons des jeunes vers l'emploi : pouvons-nous en parler ?";
 
-/// A signed-up, verified, logged-in browser.
-async fn verified(email: &str) -> Browser {
-    let mut b = signed_up(email).await;
-    let mails = emails_to(email).await;
-    let link = link_path(&mails[0]);
-    let page = b.get(&link).await;
-    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let page = b
-        .submit(
-            "/compte/connexion",
-            &[("email", email), ("mot_de_passe", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    b
-}
-
-fn id_apres(texte: &str, motif: &str) -> i64 {
-    texte
-        .split(motif)
-        .nth(1)
-        .unwrap_or_else(|| panic!("{motif} absent de {texte}"))
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
-}
-
 /// Creates an organisation through the form; returns its id.
 async fn organisation(b: &mut Browser, nom: &str, commune: &str) -> i64 {
     let page = b

@@ -5,46 +5,6 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
-
-async fn json(path: &str) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .get(format!("{}{}", server().base, path))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn verified(email: &str) -> Browser {
-    let mut b = signed_up(email).await;
-    let mails = emails_to(email).await;
-    let link = link_path(&mails[0]);
-    let page = b.get(&link).await;
-    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let page = b
-        .submit(
-            "/compte/connexion",
-            &[("email", email), ("mot_de_passe", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    b
-}
-
-fn id_apres(texte: &str, motif: &str) -> i64 {
-    texte
-        .split(motif)
-        .nth(1)
-        .unwrap_or_else(|| panic!("{motif} absent"))
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn schemes_who_can_help_coverage_and_referrals() {

@@ -228,3 +228,45 @@ pub async fn logged_in(email: &str) -> Browser {
     assert_eq!(page.status, 303, "{}", page.body);
     b
 }
+
+/// A signed-up, verified, logged-in browser (creating organisations needs a verified address).
+pub async fn verified(email: &str) -> Browser {
+    let mut b = signed_up(email).await;
+    let mails = emails_to(email).await;
+    let link = link_path(&mails[0]);
+    let page = b.get(&link).await;
+    let page = b.post(&link, &[("_csrf", &page.csrf())]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", email), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    b
+}
+
+/// The number that follows `motif` in `texte` (an id in a URL).
+pub fn id_apres(texte: &str, motif: &str) -> i64 {
+    texte
+        .split(motif)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{motif} absent"))
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// GET a path of the API without credentials: status and JSON body (Null when not JSON).
+pub async fn json(path: &str) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .get(format!("{}{}", server().base, path))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}

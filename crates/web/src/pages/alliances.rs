@@ -5,6 +5,7 @@
 //! (`/indicateurs`), the action plan (`/actions`), the journal (`/journal`). Rights are decided
 //! by the app (`Vue::acteur` only decides which forms to show); this module parses and renders.
 
+use super::formulaires::erreurs_de;
 use super::formulaires::{check, form, opt, tous, un, Champ, Champs, Formulaire};
 use super::{render, PageError};
 use crate::alliances_view::{self, etat_valeur, graphe, lbl, nombre, Graphe, Point};
@@ -1475,12 +1476,6 @@ pub async fn membres(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     page_membres(&state, &visitor, &id, vec![], Default::default()).await
-}
-
-fn erreurs_de(e: Vec<ChampErreur>) -> Vec<(String, String)> {
-    e.into_iter()
-        .map(|x| (x.champ.to_string(), x.message))
-        .collect()
 }
 
 /// `POST /alliances/{id}/membres`: the backbone proposes an organisation of the annuaire.

@@ -2,6 +2,7 @@
 //! page with its steps and the step form for those who may take one, the draft form of the
 //! alliance's backbone.
 
+use super::formulaires::erreurs_de;
 use super::{render, PageError};
 use crate::layout::{home_crumb, Crumb, Layout};
 use crate::params::form_urlencoded_pairs;
@@ -11,7 +12,6 @@ use alliances_app::alliances::experimentations::DossierVue;
 use alliances_app::alliances::experimentations::FicheDossier;
 use alliances_app::alliances::AllianceError;
 use alliances_domain::alliances::experimentation::DossierSaisie;
-use alliances_domain::annuaire::ChampErreur;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -218,12 +218,6 @@ pub async fn dossier(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     page_dossier(&state, &visitor, id, vec![], StatusCode::OK).await
-}
-
-fn erreurs_de(e: Vec<ChampErreur>) -> Vec<(String, String)> {
-    e.into_iter()
-        .map(|c| (c.champ.to_string(), c.message))
-        .collect()
 }
 
 /// `POST /experimentations/{id}/etape`: takes a step of the workflow.

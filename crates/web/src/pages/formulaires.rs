@@ -41,6 +41,13 @@ pub fn opt(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
+/// Field errors as (field, message), for the summary at the top of a page.
+pub fn erreurs_de(e: Vec<ChampErreur>) -> Vec<(String, String)> {
+    e.into_iter()
+        .map(|x| (x.champ.to_string(), x.message))
+        .collect()
+}
+
 /// The CSRF check of a posted form (403 otherwise).
 pub fn check(headers: &HeaderMap, visitor: &Visitor, f: &Champs) -> Result<(), PageError> {
     if csrf_ok(headers, visitor, un(f, "_csrf")) {

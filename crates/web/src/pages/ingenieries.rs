@@ -5,6 +5,7 @@
 //! forms to declare or edit a scheme. Rights are decided by the app; this module parses and
 //! renders.
 
+use super::formulaires::erreurs_de;
 use super::formulaires::{check, form, opt, tous, un, Champ, Formulaire};
 use super::{render, PageError};
 use crate::alliances_view::lbl;
@@ -663,12 +664,6 @@ pub async fn fiche(
     page_fiche(&state, &visitor, &id, Vec::new(), Vec::new()).await
 }
 
-fn erreurs_de(e: &[ChampErreur]) -> Vec<(String, String)> {
-    e.iter()
-        .map(|e| (e.champ.to_string(), e.message.clone()))
-        .collect()
-}
-
 /// `POST /ingenieries/{id}/orientations`: refer an organisation's request to this scheme.
 pub async fn orienter(
     State(state): State<AppState>,
@@ -735,7 +730,7 @@ pub async fn orienter(
     {
         Ok(_) => Ok(Redirect::to(&format!("/ingenieries/{vers}#orientations")).into_response()),
         Err(IngenierieError::Invalide(e)) => {
-            let mut r = page_fiche(&state, &visitor, &id, erreurs_de(&e), garder).await?;
+            let mut r = page_fiche(&state, &visitor, &id, erreurs_de(e), garder).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -792,7 +787,7 @@ pub async fn avancer(
                 &state,
                 &visitor,
                 &dispositif.to_string(),
-                erreurs_de(&e),
+                erreurs_de(e),
                 Vec::new(),
             )
             .await?;

@@ -2,6 +2,7 @@
 //! (`/ingenieries/veille`), a space with its member schemes, sessions, watch items filtered by
 //! territory and domain, and comments (`/ingenieries/veille/{id}`). Members only: others get 404.
 
+use super::formulaires::erreurs_de;
 use super::formulaires::{check, form, tous, un};
 use super::{render, PageError};
 use crate::alliances_view::lbl;
@@ -41,12 +42,6 @@ fn layout(state: &AppState, visitor: &Visitor, path: &str, title: String) -> Lay
     });
     l.breadcrumb = crumbs;
     l
-}
-
-fn erreurs(e: Vec<alliances_domain::annuaire::ChampErreur>) -> Vec<(String, String)> {
-    e.into_iter()
-        .map(|e| (e.champ.to_string(), e.message))
-        .collect()
 }
 
 #[derive(Template)]
@@ -114,7 +109,7 @@ pub async fn creer(
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/ingenieries/veille/{id}")).into_response()),
-        Err(IngenierieError::Invalide(e)) => page_liste(&state, &visitor, erreurs(e)).await,
+        Err(IngenierieError::Invalide(e)) => page_liste(&state, &visitor, erreurs_de(e)).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -309,7 +304,7 @@ async fn apres(
     match res {
         Ok(_) => Ok(Redirect::to(&format!("/ingenieries/veille/{id}#{ancre}")).into_response()),
         Err(IngenierieError::Invalide(e)) => {
-            page_veille(state, visitor, id, (None, None), erreurs(e)).await
+            page_veille(state, visitor, id, (None, None), erreurs_de(e)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -27,6 +27,8 @@ pub enum Action {
     VoirContactsPrives,
     /// Ask to manage an imported organisation.
     Revendiquer,
+    /// Run the observatory's studies: waves, microdata, margins, calibration, publication.
+    AnalyserObservatoire,
     /// Send, read and answer contact requests on the organisation's behalf (its owners and
     /// editors with a verified address; platform staff do not speak for organisations).
     RepresenterOrganisation,
@@ -90,6 +92,7 @@ pub fn can(actor: Option<&CurrentUser>, action: Action) -> bool {
         Action::Administrer | Action::AttribuerRoles => has(Role::Admin),
         Action::Moderer => has(Role::Admin) || has(Role::Moderateur),
         Action::Importer => has(Role::Admin),
+        Action::AnalyserObservatoire => has(Role::Admin) || has(Role::AnalysteObservatoire),
         Action::CreerOrganisation | Action::Revendiquer => user.verified,
         // Need the organisation: see `can_on_organisation`.
         Action::RepresenterOrganisation => false,

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod kits;
 pub mod memberships;
 pub mod moderation;
+pub mod observatoire;
 pub mod organisations;
 pub mod relation;
 pub mod sessions;

@@ -74,16 +74,27 @@ struct Brut {
     id: Spanned<String>,
     version: Spanned<i64>,
     titre: Spanned<String>,
-    public: Spanned<String>,
-    duree_minutes: Spanned<i64>,
-    resume: Spanned<String>,
+    public: Option<Spanned<String>>,
+    duree_minutes: Option<Spanned<i64>>,
+    resume: Option<Spanned<String>>,
     licence: Spanned<String>,
     auteurs: Option<String>,
     date: Spanned<toml::Value>,
+    #[serde(default)]
     dimensions: Vec<Spanned<DimensionBrute>>,
+    #[serde(default)]
     niveaux: Vec<Spanned<NiveauBrut>>,
     sections: Vec<Spanned<SectionBrute>>,
+    #[serde(default)]
     recommandations: Vec<Spanned<RecoBrute>>,
+}
+
+/// What a definition file describes: a scored kit, or a survey questionnaire (the same
+/// sections and questions, no scoring: no dimensions, levels nor recommendations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Forme {
+    Kit,
+    Questionnaire,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +240,18 @@ fn non_vide(c: &mut Collecte, span: &std::ops::Range<usize>, quoi: &str, s: &str
 
 /// Reads and checks a kit definition. Returns every error found, in line order.
 pub fn lire(texte: &str) -> Result<Kit, Vec<ErreurKit>> {
+    lire_forme(texte, Forme::Kit)
+}
+
+/// Reads a survey questionnaire of the observatory: the kit format without scoring — `id`,
+/// `version`, `titre`, `licence`, `date`, optional `resume` and `duree_minutes`, and
+/// `sections` of questions with the same keys and rules as a kit's, none of them scored
+/// (no `dimension`); no `public`, dimensions, levels nor recommendations.
+pub fn lire_questionnaire(texte: &str) -> Result<Kit, Vec<ErreurKit>> {
+    lire_forme(texte, Forme::Questionnaire)
+}
+
+fn lire_forme(texte: &str, forme: Forme) -> Result<Kit, Vec<ErreurKit>> {
     let lignes = Lignes::new(texte);
     let brut: Brut = match toml::from_str(texte) {
         Ok(b) => b,
@@ -244,7 +267,7 @@ pub fn lire(texte: &str) -> Result<Kit, Vec<ErreurKit>> {
         lignes: &lignes,
         erreurs: Vec::new(),
     };
-    let kit = construire(brut, &mut c);
+    let kit = construire(brut, forme, &mut c);
     if c.erreurs.is_empty() {
         Ok(kit)
     } else {
@@ -253,7 +276,46 @@ pub fn lire(texte: &str) -> Result<Kit, Vec<ErreurKit>> {
     }
 }
 
-fn construire(b: Brut, c: &mut Collecte) -> Kit {
+/// A required key of a kit that a questionnaire may omit: reported missing for a kit.
+fn requise<T>(
+    c: &mut Collecte,
+    forme: Forme,
+    cle: &str,
+    v: Option<Spanned<T>>,
+) -> Option<Spanned<T>> {
+    if v.is_none() && forme == Forme::Kit {
+        c.err(0..0, format!("clé {cle} manquante"));
+    }
+    v
+}
+
+fn construire(b: Brut, forme: Forme, c: &mut Collecte) -> Kit {
+    if forme == Forme::Questionnaire {
+        if let Some(p) = &b.public {
+            c.err(
+                p.span(),
+                "public: un questionnaire d'enquête n'a pas de public de kit (la population est celle de l'étude)".into(),
+            );
+        }
+        for (cle, sp) in [
+            ("dimensions", b.dimensions.first().map(|x| x.span())),
+            ("niveaux", b.niveaux.first().map(|x| x.span())),
+            (
+                "recommandations",
+                b.recommandations.first().map(|x| x.span()),
+            ),
+        ] {
+            if let Some(sp) = sp {
+                c.err(
+                    sp,
+                    format!("{cle}: un questionnaire d'enquête n'est pas noté (pas de dimensions, niveaux ni recommandations)"),
+                );
+            }
+        }
+    }
+    let public_b = requise(c, forme, "public", b.public);
+    let duree_b = requise(c, forme, "duree_minutes", b.duree_minutes);
+    let resume_b = requise(c, forme, "resume", b.resume);
     if !slug_valide(b.id.get_ref()) {
         c.err(
             b.id.span(),
@@ -270,26 +332,34 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
             "version: un entier ≥ 1 est attendu".into(),
         );
     }
-    let public = Public::from_slug(b.public.get_ref()).unwrap_or_else(|| {
-        c.err(
-            b.public.span(),
-            format!(
-                "public \"{}\" inconnu (attendu: {})",
-                b.public.get_ref(),
-                Public::slugs()
-            ),
-        );
-        Public::Organisation
-    });
-    let duree = u32::try_from(*b.duree_minutes.get_ref()).unwrap_or(0);
-    if duree == 0 || duree > 600 {
-        c.err(
-            b.duree_minutes.span(),
-            "duree_minutes: entre 1 et 600 minutes".into(),
-        );
-    }
+    let public = match &public_b {
+        Some(p) if forme == Forme::Kit => Public::from_slug(p.get_ref()).unwrap_or_else(|| {
+            c.err(
+                p.span(),
+                format!(
+                    "public \"{}\" inconnu (attendu: {})",
+                    p.get_ref(),
+                    Public::slugs()
+                ),
+            );
+            Public::Organisation
+        }),
+        _ => Public::Organisation,
+    };
+    let duree = match &duree_b {
+        Some(d) => {
+            let duree = u32::try_from(*d.get_ref()).unwrap_or(0);
+            if duree == 0 || duree > 600 {
+                c.err(d.span(), "duree_minutes: entre 1 et 600 minutes".into());
+            }
+            duree
+        }
+        None => 0,
+    };
     non_vide(c, &b.titre.span(), "titre", b.titre.get_ref());
-    non_vide(c, &b.resume.span(), "resume", b.resume.get_ref());
+    if let Some(r) = &resume_b {
+        non_vide(c, &r.span(), "resume", r.get_ref());
+    }
     non_vide(c, &b.licence.span(), "licence", b.licence.get_ref());
     let date = match b.date.get_ref() {
         toml::Value::String(s) => s.clone(),
@@ -306,7 +376,7 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
     // Dimensions.
     let mut dimensions = Vec::new();
     let mut dim_index: HashMap<String, usize> = HashMap::new();
-    if b.dimensions.is_empty() {
+    if b.dimensions.is_empty() && forme == Forme::Kit {
         c.err(0..0, "le kit n'a aucune dimension".into());
     }
     for d in &b.dimensions {
@@ -332,7 +402,7 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
     // Levels.
     let mut niveaux = Vec::new();
     let mut niv_index: HashMap<String, usize> = HashMap::new();
-    if b.niveaux.len() != NB_NIVEAUX {
+    if b.niveaux.len() != NB_NIVEAUX && forme == Forme::Kit {
         let sp = b.niveaux.first().map(|n| n.span()).unwrap_or(0..0);
         c.err(
             sp,
@@ -544,7 +614,7 @@ fn construire(b: Brut, c: &mut Collecte) -> Kit {
         titre: b.titre.into_inner(),
         public,
         duree_minutes: duree,
-        resume: b.resume.into_inner(),
+        resume: resume_b.map(Spanned::into_inner).unwrap_or_default(),
         licence: b.licence.into_inner(),
         auteurs: b.auteurs,
         date,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-pub use definition::{lire, ErreurKit};
+pub use definition::{lire, lire_questionnaire, ErreurKit};
 pub use reponses::{ErreurReponse, Reponse, Reponses, NON_APPLICABLE};
 pub use score::{Resultat, ScoreDimension};
 

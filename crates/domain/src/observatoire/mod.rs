@@ -3,6 +3,13 @@
 //! to the figures the platform computes from microdata, and always told apart from them.
 //! The shipped series are read from `data/observatoire/chiffres-publies.tsv` (see
 //! `data/SOURCES.md`); [`lire`] checks every line.
+//!
+//! Studies and their waves — questionnaire, microdata, margins, quotas, published results — are
+//! in [`etude`], [`microdonnees`] and [`resultats`].
+
+pub mod etude;
+pub mod microdonnees;
+pub mod resultats;
 
 use serde::Serialize;
 
@@ -14,6 +21,10 @@ nomenclature!(
         AssociationsEmployeuses => ("associations-employeuses", "Associations employeuses", "Employer associations"),
         DirigeantsEntreprises => ("dirigeants-entreprises", "Dirigeants d'entreprise", "Company heads"),
         Maires => ("maires", "Maires", "Mayors"),
+        ElusLocaux => ("elus-locaux", "Élus locaux", "Local elected officials"),
+        Entreprises => ("entreprises", "Entreprises", "Companies"),
+        ActeursAcademiques => ("acteurs-academiques", "Acteurs académiques", "Academic actors"),
+        StructuresAccompagnement => ("structures-accompagnement", "Structures d'accompagnement", "Support structures"),
     }
 );
 
@@ -124,7 +135,7 @@ mod tests {
     #[test]
     fn the_shipped_figures_read_and_bad_lines_are_named() {
         let v = lire(include_str!(
-            "../../../data/observatoire/chiffres-publies.tsv"
+            "../../../../data/observatoire/chiffres-publies.tsv"
         ))
         .unwrap();
         assert_eq!(v.len(), 10);

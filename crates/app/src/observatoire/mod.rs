@@ -1,13 +1,21 @@
 //! The observatory's published figures, shipped with the binary (`data/observatoire/`), read
 //! and checked once; `App::open` refuses to start on a broken file.
 
+pub mod calcul;
+pub mod collecte;
+pub mod etudes;
+pub mod messages;
+
+pub use collecte::{IssueEnquete, ReponseEnqueteError};
+pub use etudes::{ObservatoireError, ReglagesSaisie, TableauVague, VagueLue};
+
 use std::sync::OnceLock;
 
 use alliances_domain::observatoire::{lire, ChiffrePublie};
 
 use crate::AppError;
 
-const CHIFFRES: &str = include_str!("../../../data/observatoire/chiffres-publies.tsv");
+const CHIFFRES: &str = include_str!("../../../../data/observatoire/chiffres-publies.tsv");
 
 /// Source line shown with every published figure.
 pub const AVERTISSEMENT: &str = "Chiffres publiés, repris de leurs sources : des agrégats, pas des microdonnées de la plateforme.";

@@ -251,6 +251,14 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("demo content: support schemes")?;
         tracing::info!("demo content: {dispositifs} fictional support schemes loaded now");
+        let vagues = app
+            .charger_demo_observatoire()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo content: observatory study")?;
+        tracing::info!(
+            "demo content: {vagues} waves of a fictional observatory study published now"
+        );
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

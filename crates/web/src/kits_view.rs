@@ -52,15 +52,53 @@ pub fn champs_section(
     saisies: Option<&[(String, Vec<String>)]>,
     erreurs: &[(String, String)],
 ) -> Vec<ChampQuestion> {
-    let vis = kit.visibles(reponses);
     let plage = kit.sections[section].questions.clone();
+    champs(kit, plage.clone(), plage, reponses, saisies, erreurs)
+}
+
+/// Every section's fields on one page (a survey's questionnaire): every condition is on the
+/// page, spelled out and applied by the script.
+pub fn champs_questionnaire(
+    kit: &Kit,
+    saisies: Option<&[(String, Vec<String>)]>,
+    erreurs: &[(String, String)],
+) -> Vec<(String, Vec<ChampQuestion>)> {
+    let vides = Reponses::vides(kit);
+    kit.sections
+        .iter()
+        .map(|s| {
+            (
+                s.titre.clone(),
+                champs(
+                    kit,
+                    s.questions.clone(),
+                    0..kit.questions.len(),
+                    &vides,
+                    saisies,
+                    erreurs,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The fields of the questions of `plage`, on a page holding the questions of `page`.
+fn champs(
+    kit: &Kit,
+    plage: std::ops::Range<usize>,
+    page: std::ops::Range<usize>,
+    reponses: &Reponses,
+    saisies: Option<&[(String, Vec<String>)]>,
+    erreurs: &[(String, String)],
+) -> Vec<ChampQuestion> {
+    let vis = kit.visibles(reponses);
     let mut out = Vec::new();
-    for q in plage.clone() {
+    for q in plage {
         let question = &kit.questions[q];
         let sur_la_page = question
             .condition
             .as_ref()
-            .is_some_and(|c| plage.contains(&c.source));
+            .is_some_and(|c| page.contains(&c.source));
         if !vis[q] && !sur_la_page {
             continue;
         }

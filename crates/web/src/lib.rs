@@ -7,6 +7,7 @@ pub mod annuaire_view;
 pub mod api;
 pub mod assets;
 pub mod carte;
+pub mod graphiques;
 pub mod i18n;
 pub mod kits_view;
 pub mod layout;

@@ -113,6 +113,52 @@ pub fn routes(state: AppState) -> Router {
             "/observatoire/chiffres-publies.csv",
             get(api::observatoire::export),
         )
+        .route(
+            "/observatoire/etudes/nouvelle",
+            get(pages::observatoire_etudes::etude_nouvelle)
+                .post(pages::observatoire_etudes::etude_nouvelle_post),
+        )
+        .route(
+            "/observatoire/etudes/{id}",
+            get(pages::observatoire_etudes::etude),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/nouvelle",
+            get(pages::observatoire_etudes::vague_nouvelle)
+                .post(pages::observatoire_etudes::vague_nouvelle_post),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}",
+            get(pages::observatoire_etudes::vague),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/resultats.csv",
+            get(api::observatoire::resultats_csv),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/gestion",
+            get(pages::observatoire_etudes::gestion),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/microdonnees",
+            post(pages::observatoire_etudes::microdonnees),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/reglages",
+            post(pages::observatoire_etudes::reglages),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/invitations",
+            post(pages::observatoire_etudes::invitations),
+        )
+        .route(
+            "/observatoire/etudes/{id}/vagues/{n}/{action}",
+            post(pages::observatoire_etudes::action),
+        )
+        .route(
+            "/observatoire/enquete/{jeton}",
+            get(pages::observatoire_etudes::enquete).post(pages::observatoire_etudes::enquete_post),
+        )
         // Ingénieries
         .route("/ingenieries", get(pages::ingenieries::liste))
         .route("/ingenieries/aide", get(pages::ingenieries::aide))
@@ -351,6 +397,14 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/api/v1/observatoire/chiffres-publies",
             get(api::observatoire::chiffres_publies),
+        )
+        .route(
+            "/api/v1/observatoire/etudes",
+            get(api::observatoire::etudes),
+        )
+        .route(
+            "/api/v1/observatoire/etudes/{id}/vagues/{n}",
+            get(api::observatoire::vague),
         )
         .route("/api/v1/ingenieries/aide", get(api::ingenieries::aide))
         .route(

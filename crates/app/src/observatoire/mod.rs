@@ -3,9 +3,11 @@
 
 pub mod calcul;
 pub mod collecte;
+pub mod demo;
 pub mod etudes;
 pub mod messages;
 
+pub use alliances_store::observatoire::{Etude, Vague};
 pub use collecte::{IssueEnquete, ReponseEnqueteError};
 pub use etudes::{ObservatoireError, ReglagesSaisie, TableauVague, VagueLue};
 

@@ -60,6 +60,8 @@ use utoipa::OpenApi;
         ingenieries::couverture,
         ingenieries::un,
         observatoire::chiffres_publies,
+        observatoire::etudes,
+        observatoire::vague,
     ),
     components(schemas(
         Problem,
@@ -115,6 +117,11 @@ use utoipa::OpenApi;
         ingenieries::Couverture,
         ingenieries::CouvertureDepartement,
         observatoire::ChiffrePublie,
+        observatoire::EtudeApi,
+        observatoire::VagueApi,
+        observatoire::ResultatsApi,
+        observatoire::QuestionApi,
+        observatoire::LigneApi,
     )),
     tags(
         (name = "territoires", description = "Le référentiel territorial officiel"),
@@ -122,7 +129,7 @@ use utoipa::OpenApi;
         (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
         (name = "alliances", description = "Les alliances publiques : liste filtrée par territoire, ODD, type, forme et stade ; une alliance avec ses membres, ses indicateurs partagés (valeurs validées) et son tableau de santé ; le registre des expérimentations"),
         (name = "ingenieries", description = "Les dispositifs d'accompagnement : services, publics, couverture, relais ; « qui peut m'aider ici ? » ; la couverture d'un service par département"),
-        (name = "observatoire", description = "L'observatoire des partenariats : les chiffres publiés des études passées (agrégats, avec leur source)"),
+        (name = "observatoire", description = "L'observatoire des partenariats : les chiffres publiés des études passées (agrégats, avec leur source), et les résultats pondérés des vagues d'enquête publiées (estimations, intervalles de confiance, méthodologie ; jamais les microdonnées)"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

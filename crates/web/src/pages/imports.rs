@@ -520,6 +520,42 @@ fn boundary(headers: &HeaderMap) -> Option<String> {
         .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
+/// Receives a small `multipart/form-data` upload (text fields and one file of at most `max`
+/// bytes, read into memory): the fields, and the file's bytes when one was sent.
+pub(crate) async fn recevoir_fichier(
+    req: Request,
+    max: u64,
+) -> Result<(HashMap<String, String>, Option<Vec<u8>>), PageError> {
+    let b = boundary(req.headers()).ok_or(PageError::BadRequest)?;
+    let temporaire = std::env::temp_dir().join(format!(
+        "alliances-televersement-{}",
+        &alliances_app::comptes::random_token()[..24]
+    ));
+    let lu = lire_formulaire(req.into_body(), &b, &temporaire).await;
+    let resultat = match lu {
+        Ok(f) => match f.fichier {
+            Some((nom, chemin, taille)) if taille > 0 && !nom.is_empty() => {
+                if taille > max {
+                    Err(PageError::BadRequest)
+                } else {
+                    tokio::fs::read(&chemin)
+                        .await
+                        .map(|o| (f.champs, Some(o)))
+                        .map_err(|_| PageError::Internal)
+                }
+            }
+            _ => Ok((f.champs, None)),
+        },
+        Err(Lecture::Io(e)) => {
+            tracing::error!(error = %e, "upload: temporary file");
+            Err(PageError::Internal)
+        }
+        Err(_) => Err(PageError::BadRequest),
+    };
+    let _ = tokio::fs::remove_file(&temporaire).await;
+    resultat
+}
+
 /// `POST /admin/imports`.
 pub async fn televerser(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ pub mod kits;
 pub mod membres;
 pub mod moderation;
 pub mod observatoire;
+pub mod observatoire_etudes;
 pub mod relation;
 pub mod territoires;
 pub mod veille;

@@ -99,6 +99,9 @@ struct ObservatoirePage {
     series: Vec<Serie>,
     tendance: String,
     avertissement: &'static str,
+    /// (id, title, population, published waves, demo) of the studies the visitor may see.
+    etudes: Vec<(i64, String, String, usize, bool)>,
+    analyste: bool,
 }
 
 /// `GET /observatoire`
@@ -131,7 +134,25 @@ pub async fn page(
         .iter()
         .map(|x| (x.code.clone(), x.nom.clone()))
         .collect();
+    let etudes = state
+        .app
+        .etudes_visibles(visitor.user())
+        .await?
+        .into_iter()
+        .map(|(e, vagues)| {
+            let population = alliances_domain::observatoire::Population::from_slug(&e.population)
+                .map(|p| lbl(p.label_fr(), p.label_en(), &tr))
+                .unwrap_or_default();
+            let publiees = vagues.iter().filter(|v| v.publiee_le.is_some()).count();
+            (e.id, e.titre, population, publiees, e.demo)
+        })
+        .collect();
     render(&ObservatoirePage {
+        etudes,
+        analyste: alliances_app::politique::can(
+            visitor.user(),
+            alliances_app::politique::Action::AnalyserObservatoire,
+        ),
         regions,
         series: series(&tr)?,
         tendance: tendance(&tr)?,

@@ -353,22 +353,3 @@ async fn claims_and_reports_reach_the_moderators() {
 }
 
 /// The account created by `create_user_with_role` gets its password through the reset form.
-async fn set_password_and_log_in(email: &str) -> Browser {
-    let mut b = Browser::new();
-    let page = b
-        .submit("/compte/mot-de-passe-oublie", &[("email", email)])
-        .await;
-    assert!(page.status == 200 || page.status == 303, "{}", page.body);
-    let mails = emails_to(email).await;
-    let link = link_path(mails.last().expect("a reset e-mail"));
-    let page = b.submit(&link, &[("mot_de_passe", PASSWORD)]).await;
-    assert!(page.status == 200 || page.status == 303, "{}", page.body);
-    let page = b
-        .submit(
-            "/compte/connexion",
-            &[("email", email), ("mot_de_passe", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    b
-}

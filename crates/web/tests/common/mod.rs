@@ -270,3 +270,40 @@ pub async fn json(path: &str) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// A user created by the app (as an admin would, with an invitation), who sets a password
+/// through « mot de passe oublié » and logs in.
+pub async fn set_password_and_log_in(email: &str) -> Browser {
+    let mut b = Browser::new();
+    let page = b
+        .submit("/compte/mot-de-passe-oublie", &[("email", email)])
+        .await;
+    assert!(page.status == 200 || page.status == 303, "{}", page.body);
+    let mails = emails_to(email).await;
+    let link = link_path(mails.last().expect("a reset e-mail"));
+    let page = b.submit(&link, &[("mot_de_passe", PASSWORD)]).await;
+    assert!(page.status == 200 || page.status == 303, "{}", page.body);
+    let page = b
+        .submit(
+            "/compte/connexion",
+            &[("email", email), ("mot_de_passe", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    b
+}
+
+/// A user holding a platform role, logged in.
+pub async fn avec_role(email: &'static str, role: alliances_domain::comptes::Role) -> Browser {
+    let app = server().app.clone();
+    server()
+        .rt
+        .spawn(async move {
+            app.create_user_with_role(email, email, role, "http://alliances.test/")
+                .await
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    set_password_and_log_in(email).await
+}

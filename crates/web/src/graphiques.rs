@@ -221,6 +221,6 @@ mod tests {
             100.0,
         );
         assert_eq!(svg.matches("<circle").count(), 2);
-        assert_eq!(svg.matches('M').count(), 2 + 0);
+        assert_eq!(svg.matches('M').count(), 2);
     }
 }

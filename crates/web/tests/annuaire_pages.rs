@@ -351,5 +351,3 @@ async fn claims_and_reports_reach_the_moderators() {
     let page = claimant.get(&format!("/organisations/{id}")).await;
     assert!(page.body.contains(&format!("/organisations/{id}/modifier")));
 }
-
-/// The account created by `create_user_with_role` gets its password through the reset form.

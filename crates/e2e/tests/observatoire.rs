@@ -173,12 +173,14 @@ async fn an_analyst_runs_a_wave_and_the_pages_are_accessible() -> Result<()> {
         wait_for_text(&c, "Les microdonnées sont importées").await?;
         valeurs(
             &c,
-            &[(
-                "champ-marges",
-                r#"{"population": 1000, "margins": {"profil": {"asso": 700, "ent": 300}}}"#,
-            )],
+            &[
+                ("champ-population", "1000"),
+                ("total-profil-asso", "700"),
+                ("total-profil-ent", "300"),
+            ],
         )
         .await?;
+        cliquer(&c, "#marge-profil").await?;
         cliquer(&c, "form[action$=\"/reglages\"] button").await?;
         wait_for_text(&c, "Les réglages sont enregistrés").await?;
         cliquer(&c, "form[action$=\"/calage\"] button").await?;

@@ -208,6 +208,7 @@ async fn an_analyst_publishes_a_calibrated_wave_that_the_public_then_reads() {
             &format!("{base}/reglages"),
             &[
                 ("_csrf", &csrf),
+                ("source", "json"),
                 ("marges", &MARGES.replace("\"coll\"", "\"collectivite\"")),
                 ("methode", "raking"),
                 ("bornes", ""),
@@ -223,7 +224,35 @@ async fn an_analyst_publishes_a_calibrated_wave_that_the_public_then_reads() {
             &format!("{base}/reglages"),
             &[
                 ("_csrf", &csrf),
-                ("marges", MARGES),
+                ("source", "tableau"),
+                ("population", "1000"),
+                ("marge", "profil"),
+                ("total:profil:asso", "600"),
+                ("total:profil:ent", "trois cents"),
+                ("total:profil:coll", "100"),
+                ("methode", "raking"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body
+            .contains("« profil » = « ent » : un total (nombre) est attendu"),
+        "{}",
+        p.body
+    );
+    // The margins editor: the checked variable and its totals.
+    let p = a
+        .post(
+            &format!("{base}/reglages"),
+            &[
+                ("_csrf", &csrf),
+                ("source", "tableau"),
+                ("population", "1 000"),
+                ("marge", "profil"),
+                ("total:profil:asso", "600"),
+                ("total:profil:ent", "300"),
+                ("total:profil:coll", "100"),
                 ("methode", "raking"),
                 ("bornes", ""),
                 ("rognage", ""),
@@ -232,6 +261,14 @@ async fn an_analyst_publishes_a_calibrated_wave_that_the_public_then_reads() {
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
+    let page = a.get(&gestion).await;
+    assert!(
+        page.body.contains(
+            "name=\"total:profil:asso\" type=\"text\" inputmode=\"decimal\" value=\"600\""
+        ),
+        "{}",
+        page.body
+    );
     let p = a.post(&format!("{base}/calage"), &[("_csrf", &csrf)]).await;
     assert_eq!(p.status, 303, "{}", p.body);
     let page = a.get(&gestion).await;

@@ -726,6 +726,8 @@ struct Retour {
     fichier: Vec<ErreurLigne>,
     total_fichier: usize,
     reglages: Option<ReglagesSaisie>,
+    /// The margins' source chosen in the refused form.
+    source: Option<String>,
 }
 
 #[derive(Template)]
@@ -737,6 +739,11 @@ struct GestionPage {
     retour: Retour,
     /// (variable, its question, its categories)
     variables: Vec<(String, String, String)>,
+    /// The margins editor: one block per categorical question.
+    editeur: Vec<VariableMarge>,
+    population: String,
+    /// `tableau` or `json`: where the margins are read from.
+    source: String,
     marges: String,
     quotas: String,
     methode: String,
@@ -754,6 +761,103 @@ struct GestionPage {
 impl GestionPage {
     fn methode_choisie(&self, m: &str) -> bool {
         self.methode == m
+    }
+}
+
+/// A variable in the margins editor: its categories with their population totals.
+pub struct VariableMarge {
+    pub id: String,
+    pub libelle: String,
+    pub utilisee: bool,
+    /// (category, label, total as typed)
+    pub totaux: Vec<(String, String, String)>,
+}
+
+/// The margins editor's blocks, filled from a margins JSON text when it reads.
+fn editeur_marges(
+    kit: &alliances_domain::kits::Kit,
+    variables: &[(String, String, String)],
+    marges: &str,
+) -> (Vec<VariableMarge>, String, bool) {
+    let j: serde_json::Value = serde_json::from_str(marges).unwrap_or_default();
+    // 600.0 is written 600.
+    let nombre = |v: &serde_json::Value| match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        Some(x) => x.to_string(),
+        None => String::new(),
+    };
+    let population = nombre(&j["population"]);
+    let croisement = j["margins"]
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| k.contains('*')));
+    let blocs = variables
+        .iter()
+        .map(|(id, libelle, _)| {
+            let m = &j["margins"][id.as_str()];
+            VariableMarge {
+                id: id.clone(),
+                libelle: libelle.clone(),
+                utilisee: m.is_object(),
+                totaux: modalites(kit, id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| {
+                        let total = nombre(&m[c.as_str()]);
+                        let l =
+                            alliances_domain::observatoire::etude::libelle_modalite(kit, id, &c);
+                        (c, l, total)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    (blocs, population, croisement)
+}
+
+/// The margins JSON built from the editor's fields: the population, the checked variables
+/// (`marge`) and their totals (`total:VARIABLE:CATEGORY`). No variable checked: no margins.
+fn marges_du_tableau(f: &super::formulaires::Champs) -> Result<String, Vec<ChampErreur>> {
+    let choisies: Vec<&str> = super::formulaires::tous(f, "marge").collect();
+    if choisies.is_empty() {
+        return Ok(String::new());
+    }
+    let mut errs = Vec::new();
+    let nombre = |v: &str| {
+        v.trim()
+            .replace(' ', "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+    };
+    let population = nombre(un(f, "population"));
+    if population.is_none() {
+        errs.push(ChampErreur::new(
+            "population",
+            "la population totale est un nombre (par exemple 1500000)",
+        ));
+    }
+    let mut margins = serde_json::Map::new();
+    for v in choisies {
+        let prefixe = format!("total:{v}:");
+        let mut totaux = serde_json::Map::new();
+        for (k, val) in f.iter().filter(|(k, _)| k.starts_with(&prefixe)) {
+            let c = &k[prefixe.len()..];
+            match nombre(val) {
+                Some(x) => {
+                    totaux.insert(c.to_string(), serde_json::json!(x));
+                }
+                None => errs.push(ChampErreur::new(
+                    "marges",
+                    format!("« {v} » = « {c} » : un total (nombre) est attendu"),
+                )),
+            }
+        }
+        margins.insert(v.to_string(), serde_json::Value::Object(totaux));
+    }
+    if errs.is_empty() {
+        Ok(serde_json::json!({ "population": population, "margins": margins }).to_string())
+    } else {
+        Err(errs)
     }
 }
 
@@ -780,7 +884,7 @@ async fn page_gestion(
     );
     l.breadcrumb = crumbs(&l, Some(&t.etude), None);
     let kit = &t.lue.kit;
-    let variables = kit
+    let variables: Vec<(String, String, String)> = kit
         .questions
         .iter()
         .filter(|q| {
@@ -817,6 +921,12 @@ async fn page_gestion(
                 .map(|(a, b)| format!("{a}, {b}"))
                 .unwrap_or_default(),
         ),
+    };
+    let (editeur, population, croisement) = editeur_marges(kit, &variables, &marges);
+    let source = match &retour.source {
+        Some(s) => s.clone(),
+        None if croisement => "json".into(),
+        None => "tableau".into(),
     };
     let (diagnostics, ecarts, avertissements) = match &t.calage {
         Some(m) => (
@@ -902,6 +1012,9 @@ async fn page_gestion(
         base,
         retour,
         variables,
+        editeur,
+        population,
+        source,
         marges,
         quotas,
         methode,
@@ -1049,8 +1162,27 @@ pub async fn reglages(
     let f = form(&body);
     check(&headers, &visitor, &f)?;
     let user = analyste(&visitor)?;
+    let source = un(&f, "source");
+    let marges = match source {
+        "json" => Ok(un(&f, "marges").to_string()),
+        _ => marges_du_tableau(&f),
+    };
+    let marges = match marges {
+        Ok(m) => m,
+        Err(errs) => {
+            let r = Retour {
+                erreurs: errs
+                    .into_iter()
+                    .map(|e| (e.champ.to_string(), e.message))
+                    .collect(),
+                source: Some("tableau".into()),
+                ..Default::default()
+            };
+            return page_gestion(&state, &visitor, etude, numero, r).await;
+        }
+    };
     let s = ReglagesSaisie {
-        marges: un(&f, "marges").into(),
+        marges,
         quotas: un(&f, "quotas").into(),
         methode: un(&f, "methode").into(),
         bornes: un(&f, "bornes").into(),
@@ -1061,6 +1193,7 @@ pub async fn reglages(
         Err(e) => {
             let mut r = refus("reglages", e)?;
             r.reglages = Some(s);
+            r.source = Some(if source == "json" { "json" } else { "tableau" }.into());
             page_gestion(&state, &visitor, etude, numero, r).await
         }
     }

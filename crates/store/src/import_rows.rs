@@ -104,11 +104,16 @@ async fn existants_par(
     values: &[&str],
 ) -> Result<Vec<Existant>, StoreError> {
     let mut out = Vec::new();
+    // Anonymous `?` on SQLite, as in [`inserer`]: the driver looks every named `$n` up by name
+    // (a scan of the statement's names each), quadratic over a list of 400.
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     for chunk in values.chunks(IN_MAX) {
-        let sql = format!(
-            "SELECT id, rna, siret FROM organisations WHERE {column} IN ({})",
+        let liste = if sqlite {
+            vec!["?"; chunk.len()].join(", ")
+        } else {
             placeholders(1, chunk.len())
-        );
+        };
+        let sql = format!("SELECT id, rna, siret FROM organisations WHERE {column} IN ({liste})");
         let mut q = sqlx::query(&sql);
         for v in chunk {
             q = q.bind(*v);

@@ -13,8 +13,9 @@ use std::sync::Mutex;
 
 /// Organisations read per page while rebuilding.
 const PAGE: i64 = 2000;
-/// At most this many documents per `apply` when the change feed names many import batches.
-const DOCS_PAR_APPLICATION: usize = 20_000;
+/// At most this many documents per `apply` when the change feed names many import batches
+/// (one tantivy commit, one segment each: larger segments, fewer merges).
+const DOCS_PAR_APPLICATION: usize = 40_000;
 
 /// The rows an import of this process has just committed, by id range (the range of the batch's
 /// change-feed entry `organisations <first>-<last>`), as written: id, content, `verifie_le` (new

@@ -55,6 +55,7 @@ mod moteur;
 mod segment;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
@@ -285,9 +286,10 @@ fn reglages() -> IndexSettings {
     }
 }
 
-/// Writer settings outside a rebuild: one thread, a small arena (updates come in small batches).
+/// Writer settings outside a rebuild: one thread, an arena that holds an import's 40,000-record
+/// application in one segment (allocated as it fills: small updates use little of it).
 const ECRIVAIN_THREADS: usize = 1;
-const ECRIVAIN_MEMOIRE: usize = 64 << 20;
+const ECRIVAIN_MEMOIRE: usize = 192 << 20;
 /// Scratch buffers kept for later searches (about 4.3 MB each for a million records); more
 /// concurrent searches allocate their own.
 const BROUILLONS_MAX: usize = 8;
@@ -305,6 +307,10 @@ pub struct OrgIndex {
     instantane: ArcSwap<Instantane>,
     analyseur: TextAnalyzer,
     brouillons: Mutex<Vec<Brouillon>>,
+    /// No document with a larger id was ever written to the index (deleted ones included): an
+    /// upsert above it adds without first deleting its id — the delete query an upsert costs
+    /// otherwise is for nothing when an import adds new records.
+    id_max: AtomicI64,
 }
 
 impl OrgIndex {
@@ -360,6 +366,10 @@ impl OrgIndex {
             .try_into()?;
         let ecrivain = index.writer_with_num_threads(ECRIVAIN_THREADS, ECRIVAIN_MEMOIRE)?;
         let instantane = Instantane::charger(&reader, None, &champs)?;
+        let mut id_max = i64::MIN;
+        for sr in instantane.searcher.segment_readers() {
+            id_max = id_max.max(sr.fast_fields().i64("id")?.max_value());
+        }
         Ok(OrgIndex {
             index,
             champs,
@@ -368,6 +378,7 @@ impl OrgIndex {
             instantane: ArcSwap::from_pointee(instantane),
             analyseur: analyse::analyseur_fr(),
             brouillons: Mutex::new(Vec::new()),
+            id_max: AtomicI64::new(id_max),
         })
     }
 
@@ -405,10 +416,13 @@ impl OrgIndex {
             .index
             .writer_with_num_threads(threads, threads * RECONSTRUCTION_MEMOIRE_PAR_THREAD)?;
         w.delete_all_documents()?;
+        let mut id_max = i64::MIN;
         for doc in docs {
+            id_max = id_max.max(doc.id);
             w.add_document(self.document(&doc))?;
         }
         w.commit()?;
+        self.id_max.store(id_max, AtomicOrdering::Release);
         let segments = self.index.searchable_segment_ids()?;
         if segments.len() > 1 {
             w.merge(&segments).wait()?;
@@ -439,9 +453,16 @@ impl OrgIndex {
                 garde.as_mut().expect("just set")
             }
         };
+        let mut id_max = self.id_max.load(AtomicOrdering::Acquire);
         let mut ecrit = || -> tantivy::Result<()> {
             for doc in &upserts {
-                w.delete_term(Term::from_field_i64(self.champs.id, doc.id));
+                // An id above every id ever written is not in the index (nor earlier in
+                // `upserts`): nothing to replace.
+                if doc.id <= id_max {
+                    w.delete_term(Term::from_field_i64(self.champs.id, doc.id));
+                } else {
+                    id_max = doc.id;
+                }
                 w.add_document(self.document(doc))?;
             }
             // After the upserts: an id both upserted and deleted ends up deleted.
@@ -451,7 +472,10 @@ impl OrgIndex {
             w.commit()?;
             Ok(())
         };
-        if let Err(e) = ecrit() {
+        let resultat = ecrit();
+        // Also after a rollback: a larger bound only costs deletes for nothing.
+        self.id_max.fetch_max(id_max, AtomicOrdering::AcqRel);
+        if let Err(e) = resultat {
             // Nothing of a failed batch stays pending for the next commit.
             let _ = w.rollback();
             return Err(e.into());

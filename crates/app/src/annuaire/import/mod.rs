@@ -46,8 +46,10 @@ pub const TAILLE_LOT: usize = 2000;
 /// Problem lines kept in a batch's report in the database (the count is always exact).
 pub const RAPPORT_MAX_LIGNES: usize = 2000;
 /// Committed batches the search index of [`App::importer`] waits for before applying them
-/// together (the rest is applied before the import returns).
-const LOTS_PAR_INDEXATION: usize = 5;
+/// together (the rest is applied before the import returns): 32,000 rows per tantivy commit,
+/// one segment each — an import of 200,000 rows leaves 7 segments, below the merge policy's
+/// threshold (8), so that no merge competes with the import for the CPU.
+const LOTS_PAR_INDEXATION: usize = 16;
 /// Problems returned to the caller of one run.
 pub const PROBLEMES_MAX: usize = 1000;
 

@@ -33,25 +33,29 @@ pub struct I18n {
     en: FluentBundle<FluentResource>,
 }
 
-fn bundle(lang: unic_langid::LanguageIdentifier, source: &str) -> FluentBundle<FluentResource> {
-    let resource = FluentResource::try_new(source.to_string())
-        .unwrap_or_else(|(_, errors)| panic!("invalid Fluent file: {errors:?}"));
+fn bundle(lang: unic_langid::LanguageIdentifier, sources: &[&str]) -> FluentBundle<FluentResource> {
     let mut b = FluentBundle::new_concurrent(vec![lang]);
     // No Unicode isolation marks: the strings end up in HTML where they would show as noise.
     b.set_use_isolating(false);
-    b.add_resource(resource)
-        .expect("no duplicate Fluent message");
+    for source in sources {
+        let resource = FluentResource::try_new(source.to_string())
+            .unwrap_or_else(|(_, errors)| panic!("invalid Fluent file: {errors:?}"));
+        b.add_resource(resource)
+            .expect("no duplicate Fluent message");
+    }
     b
 }
 
-pub const FR_SOURCE: &str = include_str!("../../../locales/fr/main.ftl");
-pub const EN_SOURCE: &str = include_str!("../../../locales/en/main.ftl");
+/// The French messages, one file per part of the site (`locales/fr/*.ftl`).
+pub const FR_SOURCES: &[&str] = &[include_str!("../../../locales/fr/main.ftl")];
+/// The English messages: the same files as French, in the same order.
+pub const EN_SOURCES: &[&str] = &[include_str!("../../../locales/en/main.ftl")];
 
 impl I18n {
     pub fn new() -> Self {
         Self {
-            fr: bundle(langid!("fr"), FR_SOURCE),
-            en: bundle(langid!("en"), EN_SOURCE),
+            fr: bundle(langid!("fr"), FR_SOURCES),
+            en: bundle(langid!("en"), EN_SOURCES),
         }
     }
 
@@ -161,8 +165,11 @@ mod tests {
 
     #[test]
     fn french_and_english_have_the_same_messages() {
-        assert_eq!(keys(FR_SOURCE), keys(EN_SOURCE));
-        assert!(keys(FR_SOURCE).len() > 50);
+        assert_eq!(FR_SOURCES.len(), EN_SOURCES.len());
+        for (fr, en) in FR_SOURCES.iter().zip(EN_SOURCES) {
+            assert_eq!(keys(fr), keys(en));
+        }
+        assert!(keys(FR_SOURCES[0]).len() > 50);
     }
 
     #[test]

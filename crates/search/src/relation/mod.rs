@@ -19,14 +19,20 @@
 //! | `drapeaux` | 1 | active, national, contactable |
 //! | `slot_par_id` | 4 | id → slot (ids are dense) |
 //! | `par_departement` | ≈ 4 | slots by headquarters département (to seed the ranking) |
+//! | `par_portee` | ≈ 1 | slots with a scope, by the départements of their scope (idem) |
 //!
 //! # Ranking ([`IndexRelation::meilleurs`])
 //!
-//! A bounded min-heap keeps the best `k`. The candidates of the question's own départements are
-//! scored first: they are usually the best, so the heap's threshold rises at once. Then every
-//! other slot is checked against a cheap upper bound (`borne_superieure`: its exact
-//! complementarity, plus the most the rest could give at the best proximity it could have — read
-//! from its région byte); only those that could enter the heap are scored. Ties go to the
+//! A bounded min-heap keeps the best `k`. Everyone present in the question's départements —
+//! headquarters there, or a scope naming one of them — is scored first: they are usually the
+//! best, so the heap's threshold rises at once. Everyone else then meets the question at the
+//! région at best (presences hold everything above each territory: sharing a commune or an
+//! EPCI means sharing its département), or at the EPCI for a headquarters in an EPCI straddling
+//! départements. The slots are visited by blocks of [`BLOC`]: a block whose unions (offers,
+//! profiles, flags, régions, maturity) cannot reach the heap's threshold at that proximity is
+//! skipped whole; national actors, near everyone, are laid out apart so that they do not open
+//! every block. Inside a block, a slot is checked against cheap upper bounds
+//! (`domain::relation::Bornes`) and scored only if it could enter the heap. Ties go to the
 //! smallest id, so the order is deterministic (and equal to the SQL version of the benchmark).
 
 use alliances_domain::annuaire::Profil;
@@ -48,6 +54,13 @@ const NATIONAL: u8 = 2;
 const CONTACTABLE: u8 = 4;
 /// The organisation has a scope (its `portees` entry is not 0).
 const PORTEE: u8 = 8;
+/// In a block's flags only: a slot whose headquarters have an EPCI but no known région.
+const SANS_REGION: u8 = 16;
+/// `niveau_portee` not computed yet for this question.
+const PAS_CALCULE: u16 = u16::MAX;
+
+/// The ranking's bounded min-heap on (score, Reverse(id), slot): the top is the worst kept.
+type Tas = BinaryHeap<Reverse<(u32, Reverse<i64>, u32)>>;
 
 /// Slots per block: each block keeps the union of its slots' offers, flags and régions, so that
 /// a whole block out of reach is skipped at once.
@@ -69,7 +82,10 @@ struct Bloc {
 pub const JOURS_FRAICHEUR: u16 = 365;
 
 /// Where an organisation is present, as referential positions: communes, EPCIs, départements
-/// (each with everything above it already added by the caller) and régions as a mask.
+/// (each with everything above it already added by the caller: a commune's EPCI, département
+/// and région, an EPCI's départements and régions, a département's région) and régions as a
+/// mask. The ranking relies on it: two presences sharing no département meet at the région at
+/// best.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Presence {
     pub communes: Vec<u32>,
@@ -281,6 +297,14 @@ pub struct IndexRelation {
     slot_par_id: Vec<u32>,
     libres: Vec<u32>,
     par_departement: Vec<Vec<u32>>,
+    /// Slots with a scope, by every département of their scope (to seed the ranking with
+    /// everyone present in the question's départements).
+    par_portee: Vec<Vec<u32>>,
+    /// Per EPCI, the départements of the headquarters in it (a union: an EPCI may straddle
+    /// départements, even régions).
+    departements_par_epci: Vec<[u64; 4]>,
+    /// Per département, the régions of the headquarters in it (a union).
+    regions_par_departement: Vec<u32>,
     /// Interned scope presences; position 0 is the empty one.
     presences: Vec<Presence>,
     presence_ids: HashMap<Presence, u32>,
@@ -299,9 +323,11 @@ impl IndexRelation {
     /// that the blocks of far-away organisations offering nothing the question needs are
     /// skipped whole.
     pub fn construire(mut fiches: Vec<FicheRelation>) -> Self {
-        // Within a région: no offers first, then one kind of offer grouped by kind, then two…
+        // National actors last (they are near everyone), then by région; within a région: no
+        // offers first, then one kind of offer grouped by kind, then two…
         fiches.sort_by_key(|f| {
             (
+                f.national,
                 f.siege.region.unwrap_or(AUCUN_U8),
                 f.offres.count_ones(),
                 f.offres.trailing_zeros(),
@@ -356,7 +382,7 @@ impl IndexRelation {
         self.resumes.shrink_to_fit();
         self.blocs.shrink_to_fit();
         self.slot_par_id.shrink_to_fit();
-        for l in &mut self.par_departement {
+        for l in self.par_departement.iter_mut().chain(&mut self.par_portee) {
             l.shrink_to_fit();
         }
     }
@@ -389,10 +415,13 @@ impl IndexRelation {
             + self.resumes.capacity() * 8
             + self.blocs.capacity() * std::mem::size_of::<Bloc>()
             + self.slot_par_id.capacity() * 4
-            + self.libres.capacity() * 4;
+            + self.libres.capacity() * 4
+            + self.departements_par_epci.capacity() * 32
+            + self.regions_par_departement.capacity() * 4;
         let listes = self
             .par_departement
             .iter()
+            .chain(&self.par_portee)
             .map(|l| l.capacity() * 4 + std::mem::size_of::<Vec<u32>>())
             .sum::<usize>();
         // Each interned presence lives twice (the table and the map's key), plus the map's
@@ -473,6 +502,27 @@ impl IndexRelation {
             }
         };
         let s = slot as usize;
+        let ancienne = self.portees[s];
+        if ancienne != portee {
+            self.retirer_de_la_portee(ancienne, slot);
+            self.ajouter_a_la_portee(portee, slot);
+        }
+        if let (Some(e), Some(d)) = (f.siege.epci, f.siege.departement) {
+            let e = e as usize;
+            if self.departements_par_epci.len() <= e {
+                self.departements_par_epci.resize(e + 1, [0; 4]);
+            }
+            self.departements_par_epci[e][d as usize / 64] |= 1 << (d % 64);
+        }
+        if let (Some(d), Some(r)) = (f.siege.departement, f.siege.region) {
+            let d = d as usize;
+            if self.regions_par_departement.len() <= d {
+                self.regions_par_departement.resize(d + 1, 0);
+            }
+            if r < 32 {
+                self.regions_par_departement[d] |= 1 << r;
+            }
+        }
         self.ids[s] = f.id;
         self.profils[s] = f.profil.index() as u8;
         self.odd_p[s] = f.odd_principal;
@@ -502,6 +552,8 @@ impl IndexRelation {
         }
         if region < 32 {
             bloc.regions |= 1 << region;
+        } else if self.epcis[s] != AUCUN_U16 {
+            bloc.drapeaux |= SANS_REGION;
         }
         bloc.regions |= self.presences[portee as usize].regions;
     }
@@ -521,6 +573,8 @@ impl IndexRelation {
         let Some(s) = self.slot(id) else { return };
         let dep = self.departements[s as usize];
         self.retirer_du_departement(dep, s);
+        self.retirer_de_la_portee(self.portees[s as usize], s);
+        self.portees[s as usize] = 0;
         self.profils[s as usize] = MORT;
         self.drapeaux[s as usize] = 0;
         self.resumer(s as usize);
@@ -575,6 +629,39 @@ impl IndexRelation {
             self.par_departement.resize_with(d + 1, Vec::new);
         }
         self.par_departement[d].push(s);
+    }
+
+    fn ajouter_a_la_portee(&mut self, portee: u32, s: u32) {
+        if portee == 0 {
+            return;
+        }
+        let mut deps = self.presences[portee as usize].departements.clone();
+        deps.sort_unstable();
+        deps.dedup();
+        for d in deps {
+            if d == AUCUN_U8 {
+                continue;
+            }
+            let d = d as usize;
+            if self.par_portee.len() <= d {
+                self.par_portee.resize_with(d + 1, Vec::new);
+            }
+            self.par_portee[d].push(s);
+        }
+    }
+
+    fn retirer_de_la_portee(&mut self, portee: u32, s: u32) {
+        if portee == 0 {
+            return;
+        }
+        for i in 0..self.presences[portee as usize].departements.len() {
+            let d = self.presences[portee as usize].departements[i];
+            if let Some(l) = self.par_portee.get_mut(d as usize) {
+                if let Some(k) = l.iter().position(|&x| x == s) {
+                    l.swap_remove(k);
+                }
+            }
+        }
     }
 
     fn retirer_du_departement(&mut self, dep: u8, s: u32) {
@@ -641,16 +728,64 @@ impl IndexRelation {
         }
     }
 
+    /// The proximity of an interned scope to the question (its exact level, without the
+    /// national rule) and the smallest of the question's départements it names (`AUCUN_U8`
+    /// when none): computed once per question and scope, in `memo`.
+    fn niveau_portee(
+        &self,
+        q: &PresenceQuestion,
+        memo: &mut [u16],
+        portee: u32,
+    ) -> (Proximite, u8) {
+        let m = &mut memo[portee as usize];
+        if *m == PAS_CALCULE {
+            let p = &self.presences[portee as usize];
+            let commun = p
+                .departements
+                .iter()
+                .copied()
+                .filter(|&d| q.a_departement(d))
+                .min()
+                .unwrap_or(AUCUN_U8);
+            *m = u16::from(q.niveau_presence(p).rang()) | u16::from(commun) << 8;
+        }
+        (Proximite::ALL[usize::from(*m as u8)], (*m >> 8) as u8)
+    }
+
+    /// The régions where a headquarters outside the question's départements may still share an
+    /// EPCI with it (EPCIs straddling départements): from the unions kept per EPCI.
+    fn regions_epci(&self, q: &PresenceQuestion) -> u32 {
+        let mut regions = 0;
+        for (w, &mot) in q.epcis.iter().enumerate() {
+            let mut bits = mot;
+            while bits != 0 {
+                let e = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(deps) = self.departements_par_epci.get(e) else {
+                    continue;
+                };
+                for (i, &m) in deps.iter().enumerate() {
+                    let mut autres = m & !q.departements[i];
+                    while autres != 0 {
+                        let d = i * 64 + autres.trailing_zeros() as usize;
+                        autres &= autres - 1;
+                        regions |= self.regions_par_departement.get(d).copied().unwrap_or(0);
+                    }
+                }
+            }
+        }
+        regions
+    }
+
     /// The `k` best candidates for a question (score descending, then id ascending); with
     /// `compter`, also how many candidates pass the filters (a full scan).
     pub fn meilleurs(&self, r: &Requete, k: usize, compter: bool) -> Classement {
         let masque = r.filtres.masque_profils();
         let max = r.filtres.distance_max.unwrap_or(Proximite::Aucune);
         // Min-heap on (score, Reverse(id)): the top is the worst kept.
-        let mut tas: BinaryHeap<Reverse<(u32, Reverse<i64>, u32)>> =
-            BinaryHeap::with_capacity(k + 1);
+        let mut tas: Tas = BinaryHeap::with_capacity(k + 1);
         let mut total = 0usize;
-        let evaluer = |s: usize, tas: &mut BinaryHeap<Reverse<(u32, Reverse<i64>, u32)>>| {
+        let evaluer = |s: usize, tas: &mut Tas| {
             let p = self.proximite(&r.presence, s);
             if p > max {
                 return false;
@@ -670,9 +805,8 @@ impl IndexRelation {
         if k == 0 && !compter {
             return Classement::default();
         }
+        let q = &r.presence;
         let exclu = r.exclure.and_then(|id| self.slot(id)).map(|s| s as usize);
-        // 1. The question's own départements (once the heap is full, a candidate is scored only
-        // when its score before freshness could enter it).
         let bornes = Bornes::new(&r.question);
         let maturite = |s: usize| {
             if self.maturites[s] == MATURITE_INCONNUE {
@@ -681,56 +815,83 @@ impl IndexRelation {
                 u32::from(self.maturites[s])
             }
         };
-        for d in r.presence.departements() {
-            if let Some(l) = self.par_departement.get(d as usize) {
-                for &s in l {
-                    let s = s as usize;
-                    if !self.admis(r, masque, exclu, s) {
-                        continue;
-                    }
-                    if tas.len() == k {
-                        if let Some(Reverse((seuil, _, _))) = tas.peek() {
-                            let p = self.proximite(&r.presence, s);
-                            let exact = bornes.sans_fraicheur(
-                                self.offres[s],
-                                self.besoins[s],
-                                self.odd_p[s],
-                                self.odd_s[s],
-                                self.profils[s] as usize,
-                                maturite(s),
-                                p,
-                            );
-                            if exact < *seuil {
-                                if p <= max {
-                                    total += 1;
-                                }
-                                continue;
-                            }
+        let mut portees = vec![PAS_CALCULE; self.presences.len()];
+        // 1. Everyone present in the question's départements: headquarters there, or a scope
+        // naming one of them (once the heap is full, a candidate is scored only when its score
+        // before freshness could enter it).
+        let semer = |s: usize, tas: &mut Tas, total: &mut usize| {
+            if !self.admis(r, masque, exclu, s) {
+                return;
+            }
+            if tas.len() == k {
+                if let Some(Reverse((seuil, _, _))) = tas.peek() {
+                    let p = self.proximite(q, s);
+                    let exact = bornes.sans_fraicheur(
+                        self.offres[s],
+                        self.besoins[s],
+                        self.odd_p[s],
+                        self.odd_s[s],
+                        self.profils[s] as usize,
+                        maturite(s),
+                        p,
+                    );
+                    if exact < *seuil {
+                        if p <= max {
+                            *total += 1;
                         }
-                    }
-                    if evaluer(s, &mut tas) {
-                        total += 1;
+                        return;
                     }
                 }
             }
+            if evaluer(s, tas) {
+                *total += 1;
+            }
+        };
+        for d in q.departements() {
+            if let Some(l) = self.par_departement.get(d as usize) {
+                for &s in l {
+                    semer(s as usize, &mut tas, &mut total);
+                }
+            }
+            if let Some(l) = self.par_portee.get(d as usize) {
+                for &s in l {
+                    let s = s as usize;
+                    // Each once: not when seen from its headquarters' département, nor from
+                    // another, smaller, département of its scope.
+                    if q.a_departement(self.departements[s])
+                        || self.niveau_portee(q, &mut portees, self.portees[s]).1 != d
+                    {
+                        continue;
+                    }
+                    semer(s, &mut tas, &mut total);
+                }
+            }
         }
-        // 2. Everyone else. A slot is pruned when even its best case cannot enter the heap:
-        // first from its summary word (every part exact but SDGs, counted as all shared, and
-        // proximity, at the best its région and flags allow), then, for the few left, every part
-        // exact but freshness.
+        // 2. Everyone else: present in none of the question's départements, so (presences
+        // hold everything above each territory) its scope meets the question at the région at
+        // best, and its headquarters at the région too, or at the EPCI for an EPCI straddling
+        // départements. A block is skipped whole when that proximity and the unions of its
+        // slots cannot reach the heap's threshold. A slot is pruned when even its best case
+        // cannot enter the heap: first from its summary word (every part exact but SDGs,
+        // counted as all shared, and proximity, at the best its région, EPCI, scope and flags
+        // allow), then, for the few left, every part exact but freshness.
         let mut seuil: Option<u32> = if tas.len() == k {
             tas.peek().map(|Reverse((seuil, _, _))| *seuil)
         } else {
             None
         };
-        let national_q = r.presence.national;
+        let national_q = q.national;
+        let regions_epci = self.regions_epci(q);
         for (b, bloc) in self.blocs.iter().enumerate() {
             let debut = b * BLOC;
             let fin = (debut + BLOC).min(self.resumes.len());
             if let (Some(seuil), false) = (seuil, compter) {
-                let pmax = if bloc.drapeaux & PORTEE != 0 || bloc.regions & r.presence.regions != 0
+                let pmax = if bloc.regions & regions_epci != 0
+                    || (bloc.drapeaux & SANS_REGION != 0 && regions_epci != 0)
                 {
-                    Proximite::Commune
+                    Proximite::Epci
+                } else if bloc.regions & q.regions != 0 {
+                    Proximite::Region
                 } else if national_q || bloc.drapeaux & NATIONAL != 0 {
                     Proximite::National
                 } else {
@@ -745,32 +906,33 @@ impl IndexRelation {
             for s in debut..fin {
                 let w = self.resumes[s];
                 let dep = (w >> 24) as u8;
-                if r.presence.a_departement(dep) {
+                if q.a_departement(dep) {
                     continue;
                 }
                 let drapeaux = (w >> 32) as u8;
                 if drapeaux & ACTIF == 0 {
                     continue;
                 }
+                let region = (w >> 16) as u8;
+                let mut pmax = if q.a_region(region) {
+                    Proximite::Region
+                } else if national_q || drapeaux & NATIONAL != 0 {
+                    Proximite::National
+                } else {
+                    Proximite::Aucune
+                };
+                if (region >= 32 || regions_epci & (1 << region) != 0) && q.a_epci(self.epcis[s]) {
+                    pmax = Proximite::Epci;
+                }
+                if drapeaux & PORTEE != 0 {
+                    let (niveau, commun) = self.niveau_portee(q, &mut portees, self.portees[s]);
+                    if commun != AUCUN_U8 {
+                        // Seen in step 1.
+                        continue;
+                    }
+                    pmax = pmax.min(niveau);
+                }
                 let mut elague = seuil.is_some_and(|seuil| {
-                    // The closest it can be: its headquarters' département is not one of the
-                    // question's (those were seeded), so its headquarters meet the question at
-                    // the EPCI level at best (an EPCI over several départements), else the région.
-                    let region = (w >> 16) as u8;
-                    let pmax = if drapeaux & PORTEE != 0
-                        && self.presences[self.portees[s] as usize].regions & r.presence.regions
-                            != 0
-                    {
-                        Proximite::Commune
-                    } else if r.presence.a_epci(self.epcis[s]) {
-                        Proximite::Epci
-                    } else if r.presence.a_region(region) {
-                        Proximite::Region
-                    } else if national_q || drapeaux & NATIONAL != 0 {
-                        Proximite::National
-                    } else {
-                        Proximite::Aucune
-                    };
                     let maturite = (w >> 48) as u8;
                     bornes.borne_sans_odd(
                         w as u8,
@@ -790,7 +952,7 @@ impl IndexRelation {
                 if !self.admis(r, masque, exclu, s) {
                     continue;
                 }
-                let p = self.proximite(&r.presence, s);
+                let p = self.proximite(q, s);
                 if compter && p <= max {
                     total += 1;
                 }
@@ -817,7 +979,7 @@ impl IndexRelation {
             .into_iter()
             .map(|(score, Reverse(id), s)| {
                 let s = s as usize;
-                let p = self.proximite(&r.presence, s);
+                let p = self.proximite(q, s);
                 Trouve {
                     id,
                     score,

@@ -137,6 +137,29 @@ enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Backs the whole database up into a new file, while servers keep running. SQLite: an
+    /// online, consistent copy, checked before it is kept. PostgreSQL: `pg_dump --format=custom`
+    /// (the client tools of the server's version must be installed).
+    Backup {
+        /// The backup file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replaces the whole database with a backup made by `admin backup`. Stop every server
+    /// first (on SQLite a running server is detected and the restore refused). The backup is
+    /// checked before anything changes.
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Confirms that the current data is to be replaced.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +207,19 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+fn decrire_sauvegarde(r: &alliances_store::sauvegarde::Rapport) -> String {
+    let lignes: Vec<String> = r.lignes.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    format!(
+        "{} ({} bytes{}; rows: {})",
+        r.fichier.display(),
+        r.octets,
+        r.migration
+            .map(|m| format!(", migration {m}"))
+            .unwrap_or_default(),
+        lignes.join(", ")
+    )
+}
+
 async fn open(config: &Config) -> anyhow::Result<std::sync::Arc<App>> {
     let url = config.effective_database_url();
     App::open(&url, config.max_connections)
@@ -205,6 +241,9 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     }
     init_logs(config.log_format);
     tracing::info!("configuration:\n{}", config.redacted());
+    // Held until the server stops: `admin restore` refuses to replace a database in use.
+    let _instance =
+        alliances_store::sauvegarde::InstanceLock::prendre(&config.effective_database_url())?;
     let app = open(&config).await?;
     if !config.kits_dir.is_empty() {
         // Kits read from a folder replace the built-in ones; a broken file stops the start.
@@ -435,6 +474,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scope.as_str()
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Backup { out, db },
+        } => {
+            let config = load_config(&db, None)?;
+            init_logs(config.log_format);
+            let url = config.effective_database_url();
+            let rapport = alliances_store::sauvegarde::sauvegarder(&url, &out)
+                .await
+                .with_context(|| format!("backup into {} failed", out.display()))?;
+            println!("backup written: {}", decrire_sauvegarde(&rapport));
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Restore { from, yes, db },
+        } => {
+            let config = load_config(&db, None)?;
+            init_logs(config.log_format);
+            let url = config.effective_database_url();
+            if !yes {
+                anyhow::bail!(
+                    "a restore replaces every record of {} with the backup {}: run again with --yes to confirm",
+                    alliances_store::db::redact_url(&url),
+                    from.display()
+                );
+            }
+            let rapport = alliances_store::sauvegarde::restaurer(&url, &from)
+                .await
+                .with_context(|| format!("restore from {} failed", from.display()))?;
+            println!(
+                "database restored from {}; servers rebuild their indexes when they start",
+                decrire_sauvegarde(&rapport)
+            );
             Ok(())
         }
         Command::Import { command } => import_command(command).await,

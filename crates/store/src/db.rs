@@ -43,6 +43,17 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("donnée incohérente en base : {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Sauvegarde(String),
+}
+
+/// The latest SQLite migration this binary carries (a backup from a newer one is refused).
+pub(crate) fn derniere_migration_sqlite() -> i64 {
+    SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A pool over one database, SQLite or PostgreSQL.
@@ -78,7 +89,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -143,6 +154,10 @@ impl Db {
     }
     pub fn redacted_url(&self) -> &str {
         &self.redacted_url
+    }
+    /// The database file, on SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.sqlite_path.as_deref()
     }
 
     /// Applies pending migrations, once, even when several processes start together: PostgreSQL

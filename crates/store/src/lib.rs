@@ -22,6 +22,7 @@ pub mod moderation;
 pub mod observatoire;
 pub mod organisations;
 pub mod relation;
+pub mod sauvegarde;
 pub mod sessions;
 pub mod territoires;
 pub mod territorial_roles;

@@ -533,6 +533,10 @@ struct ImportArgs {
     /// Rows per committed batch: the resume point after an interruption.
     #[arg(long, value_name = "N", default_value_t = alliances_app::annuaire::import::TAILLE_LOT)]
     batch_size: usize,
+    /// Reads and validates every row as the import would, prints the problems and writes
+    /// nothing; exits with 1 when some rows would be rejected.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -678,6 +682,50 @@ impl Avancement {
     }
 }
 
+/// `alliances import … --check`: the rows an import would write or reject, nothing written.
+async fn verifier_import(
+    prep: alliances_app::annuaire::import::Preparation,
+    territoires: std::sync::Arc<alliances_app::Territoires>,
+    args: &ImportArgs,
+) -> anyhow::Result<()> {
+    let v = tokio::task::spawn_blocking(move || {
+        alliances_app::annuaire::import::verifier(
+            &prep,
+            &territoires.referentiel,
+            alliances_app::now(),
+        )
+    })
+    .await?
+    .with_context(|| format!("{} could not be read to its end", args.file.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{} ({}, {}): {} rows read, {} would be imported, {} rejected, {} warnings; nothing written",
+            args.file.display(),
+            v.format,
+            v.encodage,
+            v.lignes_lues,
+            v.valides,
+            v.rejetees,
+            v.avertissements
+        );
+        for p in v.problemes.iter().take(20) {
+            println!("  {p}");
+        }
+        if v.problemes.len() > 20 {
+            println!(
+                "  … and {} more (--json lists them)",
+                v.problemes.len() - 20
+            );
+        }
+    }
+    if v.rejetees > 0 {
+        anyhow::bail!("{} rows would be rejected", v.rejetees);
+    }
+    Ok(())
+}
+
 async fn import_command(command: ImportCommand) -> anyhow::Result<()> {
     use alliances_app::annuaire::import::{self, Format, Options};
     let (args, format) = match command {
@@ -706,6 +754,10 @@ async fn import_command(command: ImportCommand) -> anyhow::Result<()> {
             .with_context(|| format!("{} was not imported", args.file.display()))?
     };
     let (db, territoires) = open_db(&config).await?;
+    if args.check {
+        db.close().await;
+        return verifier_import(prep, territoires, &args).await;
+    }
     let quoi = format!("import {}", prep.format.slug());
     let avancement = Avancement::new(&quoi, prep.octets, true);
     let options = Options {

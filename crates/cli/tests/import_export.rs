@@ -41,6 +41,22 @@ async fn import_and_export_commands() {
     let rna = fixture("rna_waldec_utf8.csv");
     let rna = rna.to_str().unwrap();
 
+    // A check first: the same counts as the import below, nothing written (exit 1: rejections).
+    let o = run(&["import", "rna", rna, "--check"], &url);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("16 rows read, 10 would be imported, 6 rejected")
+            && out.contains("nothing written"),
+        "{out}"
+    );
+    assert!(out.contains("ligne 7, rna : RNA invalide"), "{out}");
+    assert!(
+        stderr(&o).contains("6 rows would be rejected"),
+        "{}",
+        stderr(&o)
+    );
+
     let o = run(&["import", "rna", rna], &url);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);

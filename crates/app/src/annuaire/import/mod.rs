@@ -752,6 +752,58 @@ fn lire(
     Ok(())
 }
 
+/// What a check without writing found: every row read, mapped and validated as an import would.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    pub format: String,
+    pub encodage: String,
+    pub lignes_lues: u64,
+    /// Rows an import would write.
+    pub valides: u64,
+    pub rejetees: u64,
+    pub avertissements: u64,
+    /// Line of the last record read.
+    pub derniere_ligne: u64,
+    /// The first problems (at most [`PROBLEMES_MAX`]).
+    pub problemes: Vec<Probleme>,
+}
+
+/// Reads, maps and validates every row of a prepared file exactly as [`importer`] does, and
+/// writes nothing (`alliances import … --check`; also the importers' fuzzing entry point).
+/// Blocking.
+pub fn verifier(
+    prep: &Preparation,
+    referentiel: &Referentiel,
+    maintenant: i64,
+) -> Result<Verification, ImportError> {
+    let (envoi, mut reception) = tokio::sync::mpsc::channel::<Paquet>(2);
+    let mut v = Verification {
+        format: prep.format.slug().to_string(),
+        encodage: prep.encodage.nom().to_string(),
+        ..Verification::default()
+    };
+    std::thread::scope(|scope| {
+        let lecteur = scope.spawn(|| lire(prep, referentiel, 0, TAILLE_LOT, maintenant, envoi));
+        while let Some(p) = reception.blocking_recv() {
+            v.lignes_lues += p.lues;
+            v.rejetees += p.rejetees;
+            v.valides += p.lignes.len() as u64;
+            v.derniere_ligne = v.derniere_ligne.max(p.derniere_ligne);
+            for pb in p.problemes {
+                if !pb.rejet {
+                    v.avertissements += 1;
+                }
+                if v.problemes.len() < PROBLEMES_MAX {
+                    v.problemes.push(pb);
+                }
+            }
+        }
+        lecteur.join().expect("the reading thread panicked")
+    })?;
+    Ok(v)
+}
+
 /// Imports a prepared file into `db` (CLI: no index in this process; servers pick the rows up
 /// through the change feed). Returns the run's report; `progression` is called after every
 /// committed batch.

@@ -27,7 +27,6 @@ pub use territoires::Territoires;
 
 use alliances_store::{changes, territoires as store_territoires, Db, StoreError};
 use arc_swap::ArcSwap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,8 +56,8 @@ pub fn now() -> i64 {
 pub struct App {
     pub db: Db,
     territoires: ArcSwap<Territoires>,
-    /// Last change-feed sequence applied to the indexes.
-    applied_seq: AtomicI64,
+    /// Where this instance stands in the change feed (guarded by `refresh_lock` in use).
+    curseur: std::sync::Mutex<changes::Curseur>,
     /// Per-instance rate limits (sign-up, login, reset, API).
     pub limiter: limites::RateLimiter,
     /// Per-instance cache of resolved sessions, invalidated by the account use cases and the
@@ -102,7 +101,8 @@ impl App {
         observatoire::chiffres_publies()?;
         // A broken kit stops the start: never serve half of one.
         let kits = kits::Catalogue::embarques().map_err(|e| AppError::Kits(e.to_string()))?;
-        let seq = changes::last_seq(&db).await?;
+        // Read before the indexes are built: what commits meanwhile is applied again, harmlessly.
+        let seq = changes::depart(&db, now()).await?;
         let territoires = Territoires::load(&db).await?;
         let organisations = annuaire::index::build(&db, &territoires.referentiel)
             .await
@@ -121,7 +121,7 @@ impl App {
             relation,
             db,
             territoires: ArcSwap::from_pointee(territoires),
-            applied_seq: AtomicI64::new(seq),
+            curseur: std::sync::Mutex::new(changes::Curseur::depuis(seq)),
             limiter: limites::RateLimiter::default(),
             session_cache: sessions_cache::SessionCache::default(),
             organisations,
@@ -174,9 +174,19 @@ impl App {
         // One refresh at a time: the feed is applied in order.
         let _serial = self.refresh_lock.lock().await;
         self.session_cache.purge(now());
-        let after = self.applied_seq.load(Ordering::Acquire);
-        let batch = changes::since(&self.db, after, 1000).await?;
+        let mut curseur = self.curseur.lock().expect("feed cursor").clone();
+        let batch = changes::suivants(&self.db, &mut curseur, 1000).await?;
+        if let Some((seq, depuis)) = curseur.en_attente() {
+            if depuis.as_secs() >= 30 && depuis.as_secs() % 30 == 0 {
+                tracing::warn!(
+                    seq,
+                    secondes = depuis.as_secs(),
+                    "change feed: waiting for a transaction that took number {seq} to end"
+                );
+            }
+        }
         let Some(last) = batch.last().map(|c| c.seq) else {
+            *self.curseur.lock().expect("feed cursor") = curseur;
             return Ok(0);
         };
         self.session_cache.apply_changes(&batch);
@@ -235,7 +245,8 @@ impl App {
         self.relation
             .suivre(&self.db, &self.territoires().referentiel, &batch)
             .await?;
-        self.applied_seq.store(last, Ordering::Release);
+        debug_assert_eq!(curseur.dernier, last);
+        *self.curseur.lock().expect("feed cursor") = curseur;
         Ok(batch.len())
     }
 

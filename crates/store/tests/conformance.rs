@@ -199,3 +199,81 @@ async fn unsupported_urls_are_refused_clearly() {
     let err = Db::connect("mysql://localhost/x", 1).await.unwrap_err();
     assert!(err.to_string().contains("sqlite://"), "{err}");
 }
+
+/// Two writers on PostgreSQL: the one holding the earlier number commits last. The tailer must
+/// wait for it rather than step over it, and must pass a number whose transaction rolled back.
+#[tokio::test]
+async fn the_feed_never_steps_over_a_number_that_may_still_commit() {
+    let t = fresh().await;
+    let mut curseur = changes::Curseur::depuis(changes::depart(&t.db, 1_000).await.unwrap());
+    assert_eq!(curseur.dernier, 0);
+    if t.db.backend() == alliances_store::db::Backend::Sqlite {
+        // One writer at a time: numbers become visible in order.
+        let mut tx = t.db.begin_write().await.unwrap();
+        changes::append(&mut tx, "x", "1", "maj", 1_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let lot = changes::suivants(&t.db, &mut curseur, 100).await.unwrap();
+        assert_eq!(lot.len(), 1);
+        assert_eq!(curseur.dernier, lot[0].seq);
+        return;
+    }
+    let mut lent = t.db.begin_write().await.unwrap();
+    changes::append(&mut lent, "x", "lent", "maj", 1_000)
+        .await
+        .unwrap();
+    let mut rapide = t.db.begin_write().await.unwrap();
+    changes::append(&mut rapide, "x", "rapide", "maj", 1_000)
+        .await
+        .unwrap();
+    rapide.commit().await.unwrap();
+    // The later number is visible, the earlier one is not committed yet: nothing is returned.
+    for _ in 0..3 {
+        assert!(changes::suivants(&t.db, &mut curseur, 100)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    assert!(curseur.en_attente().is_some());
+    // A new instance starting now starts before the missing number too.
+    assert_eq!(changes::depart(&t.db, 1_000).await.unwrap(), 0);
+    lent.commit().await.unwrap();
+    let lot = changes::suivants(&t.db, &mut curseur, 100).await.unwrap();
+    let ids: Vec<&str> = lot.iter().map(|c| c.entity_id.as_str()).collect();
+    assert_eq!(ids, ["lent", "rapide"], "both, in number order");
+    assert!(curseur.en_attente().is_none());
+
+    // A rolled-back write leaves a hole that is passed once its transaction has ended.
+    let mut annule = t.db.begin_write().await.unwrap();
+    changes::append(&mut annule, "x", "annule", "maj", 1_000)
+        .await
+        .unwrap();
+    let mut suivant = t.db.begin_write().await.unwrap();
+    changes::append(&mut suivant, "x", "suivant", "maj", 1_000)
+        .await
+        .unwrap();
+    suivant.commit().await.unwrap();
+    assert!(changes::suivants(&t.db, &mut curseur, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    annule.rollback().await.unwrap();
+    let mut lot = Vec::new();
+    for _ in 0..5 {
+        lot.extend(changes::suivants(&t.db, &mut curseur, 100).await.unwrap());
+        if !lot.is_empty() {
+            break;
+        }
+    }
+    let ids: Vec<&str> = lot.iter().map(|c| c.entity_id.as_str()).collect();
+    assert_eq!(ids, ["suivant"]);
+    // A starting instance cannot tell a fresh hole from a rolled-back write: it starts before
+    // it (re-applying is harmless), and passes holes followed only by changes older than ten
+    // minutes.
+    assert!(changes::depart(&t.db, 1_000).await.unwrap() < curseur.dernier);
+    assert_eq!(
+        changes::depart(&t.db, 1_000 + 601).await.unwrap(),
+        curseur.dernier
+    );
+}

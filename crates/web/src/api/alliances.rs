@@ -277,6 +277,7 @@ pub async fn liste(
     params(("id" = i64, Path, description = "Identifiant de l'alliance")),
     responses(
         (status = 200, description = "L'alliance", body = AllianceDetail),
+        (status = 400, description = "Identifiant mal formé (un entier est attendu)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Aucune alliance publique de cet identifiant", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -335,6 +335,7 @@ pub async fn envoyer(
         (status = 400, description = "Paramètre inconnu, répété ou invalide", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Jeton manquant, inconnu ou révoqué", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Ni propriétaire ni éditeur de l'organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Aucune organisation de cet identifiant", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn liste(

@@ -169,6 +169,7 @@ pub async fn liste(
     params(("id" = i64, Path, description = "Identifiant du dispositif")),
     responses(
         (status = 200, description = "Le dispositif", body = Dispositif),
+        (status = 400, description = "Identifiant mal formé (un entier est attendu)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Aucun dispositif de cet identifiant", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -300,6 +300,7 @@ async fn resultats_de(
     ),
     responses(
         (status = 200, description = "Les résultats publiés", body = ResultatsApi),
+        (status = 400, description = "Identifiant ou numéro de vague mal formé (des entiers sont attendus)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Aucune vague publiée à cette adresse", body = Problem, content_type = "application/problem+json"),
     )
 )]

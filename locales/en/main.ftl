@@ -123,6 +123,9 @@ erreur-429-titre = Too many attempts
 erreur-429-texte = You made too many attempts in a short time. Please wait a moment before trying again.
 erreur-500-titre = Server error
 erreur-500-texte = An unexpected error occurred. It has been logged; please try again in a moment.
+erreur-503-titre = Service temporarily unavailable
+erreur-503-injoignable = The database is not answering right now. Nothing was lost: please try again in a few seconds.
+erreur-503-disque = The server has run out of disk space: your change was not saved. Pages can still be read; please try again later.
 erreur-reference = Request reference: { $id }
 erreur-retour = Back to the home page
 

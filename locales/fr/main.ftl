@@ -123,6 +123,9 @@ erreur-429-titre = Trop de tentatives
 erreur-429-texte = Vous avez fait trop de tentatives en peu de temps. Patientez un moment avant de réessayer.
 erreur-500-titre = Erreur du serveur
 erreur-500-texte = Une erreur inattendue est survenue. Elle a été enregistrée ; réessayez dans un instant.
+erreur-503-titre = Service momentanément indisponible
+erreur-503-injoignable = La base de données ne répond pas pour le moment. Rien n'a été perdu : réessayez dans quelques secondes.
+erreur-503-disque = Le serveur n'a plus d'espace disque : votre modification n'a pas été enregistrée. Les pages restent consultables ; réessayez plus tard.
 erreur-reference = Référence de la requête : { $id }
 erreur-retour = Retour à l'accueil
 

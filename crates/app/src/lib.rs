@@ -23,6 +23,8 @@ mod territoires;
 pub mod worker;
 
 pub use alliances_store::audit::AuditEntry;
+/// Whether the database can be used right now (unreachable, disk full), for the web layer.
+pub use alliances_store::db::{indisponibilite, Indisponibilite};
 pub use territoires::Territoires;
 
 use alliances_store::{changes, territoires as store_territoires, Db, StoreError};
@@ -176,6 +178,8 @@ impl App {
         self.session_cache.purge(now());
         let mut curseur = self.curseur.lock().expect("feed cursor").clone();
         let batch = changes::suivants(&self.db, &mut curseur, 1000).await?;
+        // The database answered: requests may use it again (see `db::indisponibilite`).
+        alliances_store::db::joignable();
         if let Some((seq, depuis)) = curseur.en_attente() {
             if depuis.as_secs() >= 30 && depuis.as_secs() % 30 == 0 {
                 tracing::warn!(

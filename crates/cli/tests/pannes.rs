@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{attendre, attendre_pret, cli, demarrer};
+use common::{attendre, attendre_pret, cli, demarrer, GrappePg};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -154,4 +154,353 @@ async fn kill_9_during_writes_loses_no_acknowledged_write() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+}
+
+/// A tmpfs mounted for the test, unmounted when dropped.
+struct Montage(std::path::PathBuf);
+
+impl Drop for Montage {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+fn octets_libres(dossier: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(dossier)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df prints the free bytes")
+}
+
+/// SQLite on a full disk: writes fail with a clear 503 saying so, reads go on, nothing is
+/// corrupted, and writes work again once space is freed, without a restart. Needs to mount a
+/// small tmpfs (root, as in CI); skipped otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_disk_under_sqlite_fails_clearly_and_recovers() {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        return; // SQLite only
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let disque = dir.path().join("disque");
+    std::fs::create_dir(&disque).unwrap();
+    let monte = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=96m", "tmpfs"])
+        .arg(&disque)
+        .output();
+    if !monte.map(|o| o.status.success()).unwrap_or(false) {
+        eprintln!("skipped: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    let _montage = Montage(disque.clone());
+    let data = disque.join("data");
+    let url = format!("sqlite://{}?mode=rwc", data.join("alliances.db").display());
+    cli(&["migrate"], &url);
+    cli(
+        &["admin", "create-user", "--email", "plein@example.org"],
+        &url,
+    );
+    let jeton = cli(
+        &[
+            "admin",
+            "create-token",
+            "--email",
+            "plein@example.org",
+            "--write",
+        ],
+        &url,
+    )
+    .trim()
+    .to_string();
+    let serveur = demarrer(&url, &data);
+    attendre_pret(&serveur).await;
+    let http = reqwest::Client::new();
+    let creer = |n: usize| {
+        http.post(format!("{}/api/v1/organisations", serveur.base))
+            .bearer_auth(&jeton)
+            .json(&serde_json::json!({
+                "nom": format!("Ressourcerie Ombellifère {n}"),
+                "profil": "association",
+                "codeCommune": "42218",
+                "oddPrincipal": 12,
+                "description": "Collecte, tri et revente d'objets de seconde main ".repeat(20),
+            }))
+            .send()
+    };
+    let r = creer(0).await.unwrap();
+    assert_eq!(r.status(), 201);
+
+    // Fill the disk, leaving a little room.
+    let remplissage = disque.join("remplissage");
+    let libres = octets_libres(&disque);
+    std::fs::write(&remplissage, vec![0u8; (libres - 96 * 1024) as usize]).unwrap();
+
+    let mut acquittes = Vec::new();
+    let mut refus = None;
+    for n in 1..5_000 {
+        let r = creer(n).await.unwrap();
+        match r.status().as_u16() {
+            201 => acquittes.push(
+                r.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap(),
+            ),
+            status => {
+                let retry = r.headers().get("retry-after").is_some();
+                refus = Some((status, retry, r.text().await.unwrap()));
+                break;
+            }
+        }
+    }
+    let (status, retry, corps) = refus.expect("the disk fills up");
+    assert_eq!(status, 503, "{corps}");
+    assert!(retry, "Retry-After");
+    assert!(corps.contains("espace disque"), "{corps}");
+    // Reads go on.
+    for chemin in ["/annuaire", "/api/v1/organisations?q=ombellifere"] {
+        let r = http
+            .get(format!("{}{chemin}", serveur.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{chemin}");
+    }
+    for id in &acquittes {
+        let r = http
+            .get(format!("{}/api/v1/organisations/{id}", serveur.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    // Space freed: writes work again, without a restart.
+    std::fs::remove_file(&remplissage).unwrap();
+    let r = creer(9_999).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    drop(serveur);
+
+    let db = alliances_store::Db::connect(&url, 1).await.unwrap();
+    let r = sqlx::query("PRAGMA integrity_check")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<String, _>(&r, 0), "ok");
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query(
+            "SELECT COUNT(*) FROM organisations WHERE nom LIKE 'Ressourcerie Ombellifère %'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap(),
+        0,
+    );
+    db.close().await;
+    assert_eq!(
+        n as usize,
+        acquittes.len() + 2,
+        "acknowledged writes, and nothing else"
+    );
+    eprintln!(
+        "{} writes acknowledged before the disk was full; refused with {status}",
+        acquittes.len()
+    );
+}
+
+/// PostgreSQL stopped for 3 s under a mixed load, then started again: while it is down, requests
+/// fail fast with 503 and `Retry-After` (never a 500, never a long wait); once it is back, the
+/// server recovers by itself, without a restart, and no acknowledged write is lost. Runs in the
+/// PostgreSQL phase of the suite, on a private cluster of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgresql_restarted_under_load() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        return;
+    }
+    let Some(pg) = GrappePg::demarrer() else {
+        panic!("TEST_DATABASE_URL is set but the PostgreSQL server binaries are not installed");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    cli(&["migrate"], &pg.url);
+    cli(
+        &["admin", "create-user", "--email", "charge@example.org"],
+        &pg.url,
+    );
+    let jeton = cli(
+        &[
+            "admin",
+            "create-token",
+            "--email",
+            "charge@example.org",
+            "--write",
+        ],
+        &pg.url,
+    )
+    .trim()
+    .to_string();
+    let serveur = demarrer(&pg.url, dir.path());
+    attendre_pret(&serveur).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let corps = |n: String| {
+        serde_json::json!({
+            "nom": format!("Tiers-lieu Saxifrage {n}"),
+            "profil": "association",
+            "codeCommune": "42218",
+            "oddPrincipal": 11,
+        })
+    };
+    let r = http
+        .post(format!("{}/api/v1/organisations", serveur.base))
+        .bearer_auth(&jeton)
+        .json(&corps("lecture".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let lu = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    // (time since start, status, latency, id created)
+    type Mesure = (Duration, u16, Duration, Option<i64>);
+    let mesures: Arc<Mutex<Vec<Mesure>>> = Arc::default();
+    let debut = Instant::now();
+    let fin = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut charges = Vec::new();
+    for w in 0..4 {
+        let (http, base, jeton, mesures, fin) = (
+            http.clone(),
+            serveur.base.clone(),
+            jeton.clone(),
+            mesures.clone(),
+            fin.clone(),
+        );
+
+        charges.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !fin.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let t = Instant::now();
+                let r = if w % 2 == 0 {
+                    http.get(format!("{base}/api/v1/organisations/{lu}"))
+                        .send()
+                        .await
+                } else {
+                    http.post(format!("{base}/api/v1/organisations"))
+                        .bearer_auth(&jeton)
+                        .json(&corps(format!("{w}-{n}")))
+                        .send()
+                        .await
+                };
+                let r = r.expect("the server itself stays up");
+                let status = r.status().as_u16();
+                if status == 503 {
+                    assert!(
+                        r.headers().get("retry-after").is_some(),
+                        "503 with Retry-After"
+                    );
+                }
+                let id = if status == 201 {
+                    r.json::<serde_json::Value>().await.unwrap()["id"].as_i64()
+                } else {
+                    let _ = r.bytes().await;
+                    None
+                };
+                mesures
+                    .lock()
+                    .unwrap()
+                    .push((t - debut, status, t.elapsed(), id));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let arret = debut.elapsed();
+    pg.arreter();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    pg.lancer();
+    let reprise = debut.elapsed();
+    // Recovered by itself: successes again within 5 s of the restart.
+    attendre(
+        Duration::from_secs(15),
+        "recovery after the restart",
+        || {
+            let ok = mesures
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(t, s, _, _)| *t > reprise && (*s == 200 || *s == 201));
+            async move { ok }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    fin.store(true, std::sync::atomic::Ordering::Relaxed);
+    for c in charges {
+        c.await.unwrap();
+    }
+    let mesures = mesures.lock().unwrap().clone();
+    let autres: Vec<&Mesure> = mesures
+        .iter()
+        .filter(|m| ![200, 201, 503].contains(&m.1))
+        .collect();
+    assert!(autres.is_empty(), "only 200, 201 or 503: {autres:?}");
+    let mut refus: Vec<Duration> = mesures.iter().filter(|m| m.1 == 503).map(|m| m.2).collect();
+    refus.sort();
+    assert!(
+        !refus.is_empty(),
+        "requests were refused while the database was down"
+    );
+    let mediane = refus[refus.len() / 2];
+    let pire = *refus.last().unwrap();
+    assert!(
+        mediane < Duration::from_millis(100),
+        "503s are fast: median {mediane:?}"
+    );
+    assert!(
+        pire < Duration::from_secs(6),
+        "no 503 waits long: worst {pire:?}"
+    );
+    let premier_succes = mesures
+        .iter()
+        .filter(|m| m.0 > reprise && (m.1 == 200 || m.1 == 201))
+        .map(|m| m.0 - reprise)
+        .min()
+        .unwrap();
+    assert!(
+        premier_succes < Duration::from_secs(5),
+        "recovered {premier_succes:?} after the restart"
+    );
+    // The last second: every request succeeds.
+    let derniere = debut.elapsed() - Duration::from_secs(1);
+    assert!(mesures
+        .iter()
+        .filter(|m| m.0 > derniere)
+        .all(|m| m.1 == 200 || m.1 == 201));
+    // No acknowledged write lost.
+    let crees: Vec<i64> = mesures.iter().filter_map(|m| m.3).collect();
+    for id in &crees {
+        let r = http
+            .get(format!("{}/api/v1/organisations/{id}", serveur.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "organisation {id}");
+    }
+    eprintln!(
+        "PostgreSQL down from {arret:?} to {reprise:?}: {} requests, {} refused with 503 (median {mediane:?}, worst {pire:?}), first success {premier_succes:?} after the restart, {} writes acknowledged",
+        mesures.len(),
+        refus.len(),
+        crees.len()
+    );
 }

@@ -40,11 +40,104 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("erreur de base de données : {0}")]
-    Sql(#[from] sqlx::Error),
+    Sql(sqlx::Error),
     #[error("donnée incohérente en base : {0}")]
     Corrupt(String),
     #[error("{0}")]
     Sauvegarde(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Every SQL error passes here: those saying that the database cannot be used right now are
+    /// noted for the web layer (see [`indisponibilite`]).
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(raison) = classer(&e) {
+            signaler(raison);
+        }
+        StoreError::Sql(e)
+    }
+}
+
+/// Why the database cannot be used right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indisponibilite {
+    /// Connections fail or time out (PostgreSQL stopped, restarting or unreachable).
+    Injoignable,
+    /// Writes fail for lack of space (SQLite: « database or disk is full », PostgreSQL: 53100).
+    DisquePlein,
+}
+
+/// The kind of failure of an SQL error, when it is the database's state rather than the query.
+pub fn classer(e: &sqlx::Error) -> Option<Indisponibilite> {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some(Indisponibilite::Injoignable),
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLite reports (extended) result codes as numbers; PostgreSQL SQLSTATEs.
+            if let Ok(n) = code.parse::<i64>() {
+                match n & 0xff {
+                    13 => Some(Indisponibilite::DisquePlein),
+                    10 if d.message().contains("disk") => Some(Indisponibilite::DisquePlein),
+                    _ => None,
+                }
+            } else if code == "53100" {
+                Some(Indisponibilite::DisquePlein)
+            } else if code.starts_with("08") || code.starts_with("57P") {
+                // Connection exceptions; administrator shutdown, crash shutdown, cannot connect now.
+                Some(Indisponibilite::Injoignable)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Milliseconds since the epoch of the last failure of each kind (0: none since the last
+/// success). Process-wide: every pool of a process talks to the same database in practice.
+static INJOIGNABLE_DEPUIS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+static DISQUE_PLEIN_DEPUIS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn maintenant_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Notes a failure of the database's state.
+pub fn signaler(raison: Indisponibilite) {
+    let t = maintenant_ms();
+    match raison {
+        Indisponibilite::Injoignable => {
+            INJOIGNABLE_DEPUIS.store(t, std::sync::atomic::Ordering::Relaxed)
+        }
+        Indisponibilite::DisquePlein => {
+            DISQUE_PLEIN_DEPUIS.store(t, std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+}
+
+/// The database answered (the change feed's poll, the readiness check): forget an unreachable
+/// database.
+pub fn joignable() {
+    INJOIGNABLE_DEPUIS.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The database's state as last seen: unreachable from a connection failure until a success
+/// says otherwise (the change feed's poll, the readiness check, the web layer's probe); a full
+/// disk for the 10 s after a write failed for lack of space.
+pub fn indisponibilite() -> Option<Indisponibilite> {
+    use std::sync::atomic::Ordering::Relaxed;
+    if INJOIGNABLE_DEPUIS.load(Relaxed) != 0 {
+        return Some(Indisponibilite::Injoignable);
+    }
+    let plein = DISQUE_PLEIN_DEPUIS.load(Relaxed);
+    (plein != 0 && maintenant_ms() - plein < 10_000).then_some(Indisponibilite::DisquePlein)
 }
 
 /// The latest SQLite migration this binary carries (a backup from a newer one is refused).
@@ -188,9 +281,10 @@ impl Db {
         })
     }
 
-    /// Checks that the database answers.
+    /// Checks that the database answers (and, when it does, forgets that it did not).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let _: AnyRow = sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        joignable();
         Ok(())
     }
 

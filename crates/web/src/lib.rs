@@ -78,6 +78,7 @@ pub fn build_router(app: Arc<App>, options: WebOptions) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), pages::erreurs::render_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), visiteur::load))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), pages::erreurs::garde_disponibilite))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::api_rate_limit))
         .layer(axum::middleware::from_fn_with_state(state, security::headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -87,3 +87,160 @@ pub fn cli(args: &[&str], url: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A private PostgreSQL cluster for tests that stop and restart the server (loopback, a free
+/// port, no durability). `None` when the PostgreSQL server binaries are not installed.
+pub struct GrappePg {
+    pub url: String,
+    bin: std::path::PathBuf,
+    data: std::path::PathBuf,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+fn root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+impl GrappePg {
+    fn commande(&self, programme: &str) -> Command {
+        let chemin = self.bin.join(programme);
+        if root() {
+            // initdb and postgres refuse to run as root.
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"])
+                .arg(chemin)
+                .current_dir("/");
+            c
+        } else {
+            Command::new(chemin)
+        }
+    }
+
+    fn executer(&self, programme: &str, args: &[&str]) {
+        let out = self.commande(programme).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{programme} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn demarrer() -> Option<GrappePg> {
+        let mut bins: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .collect();
+        bins.sort();
+        let bin = bins.pop()?;
+        let dir = tempfile::tempdir().unwrap();
+        if root() {
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+        }
+        let data = dir.path().join("data");
+        let port = port_libre();
+        let g = GrappePg {
+            url: format!("postgres://alliances:alliances@127.0.0.1:{port}/alliances"),
+            bin,
+            data,
+            port,
+            _dir: dir,
+        };
+        g.executer(
+            "initdb",
+            &[
+                "-D",
+                g.data.to_str().unwrap(),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        );
+        g.lancer();
+        let socket = g.data.to_str().unwrap().to_string();
+        let port = g.port.to_string();
+        g.executer(
+            "psql",
+            &[
+                "-X",
+                "-q",
+                "-h",
+                &socket,
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE ROLE alliances LOGIN PASSWORD 'alliances' CREATEDB",
+                "-c",
+                "CREATE DATABASE alliances OWNER alliances",
+            ],
+        );
+        Some(g)
+    }
+
+    /// Starts (or starts again) the server.
+    pub fn lancer(&self) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off -c synchronous_commit=off",
+            self.port,
+            self.data.display()
+        );
+        let log = self.data.join("server.log");
+        self.executer(
+            "pg_ctl",
+            &[
+                "-D",
+                self.data.to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &options,
+                "start",
+            ],
+        );
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut).
+    pub fn arreter(&self) {
+        self.executer(
+            "pg_ctl",
+            &[
+                "-D",
+                self.data.to_str().unwrap(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+}
+
+impl Drop for GrappePg {
+    fn drop(&mut self) {
+        let _ = self
+            .commande("pg_ctl")
+            .args(["-D", self.data.to_str().unwrap(), "-m", "immediate", "stop"])
+            .output();
+    }
+}

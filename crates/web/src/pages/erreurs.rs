@@ -4,12 +4,14 @@
 use crate::layout::{lang_of, Layout};
 use crate::state::AppState;
 use crate::visiteur::Visitor;
+use alliances_app::Indisponibilite;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageError {
@@ -20,6 +22,8 @@ pub enum PageError {
     /// Too many attempts: retry after this many seconds.
     TooMany(i64),
     Internal,
+    /// The database cannot be used right now (503, retry after a few seconds).
+    Indisponible(alliances_app::Indisponibilite),
 }
 
 impl PageError {
@@ -30,6 +34,7 @@ impl PageError {
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::Indisponible(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -133,6 +138,12 @@ pub fn error_page(
         PageError::Forbidden => ("erreur-403-titre", "erreur-403-texte"),
         PageError::TooMany(_) => ("erreur-429-titre", "erreur-429-texte"),
         PageError::Internal => ("erreur-500-titre", "erreur-500-texte"),
+        PageError::Indisponible(Indisponibilite::Injoignable) => {
+            ("erreur-503-titre", "erreur-503-injoignable")
+        }
+        PageError::Indisponible(Indisponibilite::DisquePlein) => {
+            ("erreur-503-titre", "erreur-503-disque")
+        }
     };
     let layout = Layout::new(state, visitor, path, "", String::new());
     let reference = match (kind, request_id) {
@@ -156,12 +167,94 @@ pub fn error_page(
     let mut res = (kind.status(), Html(body)).into_response();
     res.headers_mut()
         .insert("cache-control", HeaderValue::from_static("no-store"));
-    if let PageError::TooMany(secs) = kind {
-        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+    let apres = match kind {
+        PageError::TooMany(secs) => Some(secs.max(1)),
+        PageError::Indisponible(_) => Some(RETRY_AFTER_INDISPONIBLE),
+        _ => None,
+    };
+    if let Some(v) = apres.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// Seconds a client is asked to wait when the database cannot be used.
+const RETRY_AFTER_INDISPONIBLE: i64 = 2;
+
+/// Fails fast while the database is unreachable (a 503 before anything touches it: no request
+/// waits for a connection time-out), and says why when a request failed because the database
+/// was unreachable or full — pages as a page, the API as a problem, with `Retry-After`. Static
+/// files and `/healthz` are always served; `/readyz` checks the database itself.
+pub async fn garde_disponibilite(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let exempte = path.starts_with("/static/") || path == "/healthz" || path == "/readyz";
+    if exempte {
+        return next.run(req).await;
+    }
+    let visitor = Visitor {
+        lang: lang_of(req.uri().query(), req.headers()),
+        ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        session: None,
+    };
+    if let Some(Indisponibilite::Injoignable) = alliances_app::indisponibilite() {
+        sonder(&state);
+        return indisponible(&state, &visitor, &path, Indisponibilite::Injoignable);
+    }
+    let res = next.run(req).await;
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        if let Some(raison) = alliances_app::indisponibilite() {
+            return indisponible(&state, &visitor, &path, raison);
         }
     }
     res
+}
+
+/// While the database is unreachable, one background probe at a time (at most every 2.5 s)
+/// checks whether it answers again; its success reopens the gate for every request.
+fn sonder(state: &AppState) {
+    static SONDE_EN_COURS: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
+    if SONDE_EN_COURS.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        return;
+    }
+    let app = state.app.clone();
+    tokio::spawn(async move {
+        // `ready` pings the database; a success clears the unreachable state.
+        let _ = tokio::time::timeout(Duration::from_secs(2), app.ready()).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        SONDE_EN_COURS.store(false, std::sync::atomic::Ordering::Release);
+    });
+}
+
+fn indisponible(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    raison: Indisponibilite,
+) -> Response {
+    if path.starts_with("/api/") {
+        let tr = state.tr(visitor.lang);
+        let texte = match raison {
+            Indisponibilite::Injoignable => tr.t("erreur-503-injoignable"),
+            Indisponibilite::DisquePlein => tr.t("erreur-503-disque"),
+        };
+        let mut res = crate::problem::Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &tr.t("erreur-503-titre"),
+            texte,
+        )
+        .into_response();
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(RETRY_AFTER_INDISPONIBLE),
+        );
+        return res;
+    }
+    error_page(state, visitor, path, PageError::Indisponible(raison), None)
 }
 
 /// The body of a panic caught by the server: an empty 500 that [`render_errors`] dresses.

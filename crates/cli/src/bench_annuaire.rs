@@ -6,7 +6,6 @@
 //! returns what the search page needs: the 20 best, the total and every facet count.
 
 use alliances_app::annuaire::generateur::Generateur;
-use alliances_app::annuaire::{index, Fiche, FicheRessource};
 use alliances_domain::territoires::{Niveau, Referentiel, TypeCommune};
 use alliances_search::organisations::{OrgDoc, OrgIndex, OrgQuery};
 use clap::Args;
@@ -463,29 +462,9 @@ pub async fn run(args: AnnuaireArgs) -> anyhow::Result<()> {
     let now = alliances_app::now();
     let t = Instant::now();
     let mut g = Generateur::new(&r, 20_261_127, now, "bench");
-    let mut docs = Vec::with_capacity(args.organisations);
-    for i in 0..args.organisations {
-        let x = g.suivante();
-        let id = i as i64 + 1;
-        let ressources: Vec<FicheRessource> = x
-            .ressources
-            .into_iter()
-            .enumerate()
-            .map(|(k, ressource)| FicheRessource {
-                id: id * 10 + k as i64,
-                organisation_id: id,
-                ressource,
-                cree_le: now,
-                modifie_le: now,
-            })
-            .collect();
-        let fiche = Fiche {
-            id,
-            org: x.org,
-            meta: x.meta,
-        };
-        docs.push(index::doc(&fiche, &ressources, &r));
-    }
+    let docs: Vec<OrgDoc> = (0..args.organisations)
+        .map(|i| g.doc_suivant(i as i64 + 1))
+        .collect();
     let generation = t.elapsed();
     eprintln!(
         "generated {} organisations in {:.1} s",

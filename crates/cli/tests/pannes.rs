@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{attendre, attendre_pret, cli, demarrer, GrappePg};
+use common::{attendre, attendre_pret, compte_avec_jeton, demarrer, GrappePg};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,23 +13,7 @@ use std::time::{Duration, Instant};
 async fn kill_9_during_writes_loses_no_acknowledged_write() {
     let (url, _g) = alliances_store::testing::fresh_url().await;
     let dir = tempfile::tempdir().unwrap();
-    cli(&["migrate"], &url);
-    cli(
-        &["admin", "create-user", "--email", "ecrivain@example.org"],
-        &url,
-    );
-    let jeton = cli(
-        &[
-            "admin",
-            "create-token",
-            "--email",
-            "ecrivain@example.org",
-            "--write",
-        ],
-        &url,
-    )
-    .trim()
-    .to_string();
+    let jeton = compte_avec_jeton(&url, "ecrivain@example.org");
 
     let mut serveur = demarrer(&url, dir.path());
     attendre_pret(&serveur).await;
@@ -203,23 +187,7 @@ async fn a_full_disk_under_sqlite_fails_clearly_and_recovers() {
     let _montage = Montage(disque.clone());
     let data = disque.join("data");
     let url = format!("sqlite://{}?mode=rwc", data.join("alliances.db").display());
-    cli(&["migrate"], &url);
-    cli(
-        &["admin", "create-user", "--email", "plein@example.org"],
-        &url,
-    );
-    let jeton = cli(
-        &[
-            "admin",
-            "create-token",
-            "--email",
-            "plein@example.org",
-            "--write",
-        ],
-        &url,
-    )
-    .trim()
-    .to_string();
+    let jeton = compte_avec_jeton(&url, "plein@example.org");
     let serveur = demarrer(&url, &data);
     attendre_pret(&serveur).await;
     let http = reqwest::Client::new();
@@ -328,23 +296,7 @@ async fn postgresql_restarted_under_load() {
         panic!("TEST_DATABASE_URL is set but the PostgreSQL server binaries are not installed");
     };
     let dir = tempfile::tempdir().unwrap();
-    cli(&["migrate"], &pg.url);
-    cli(
-        &["admin", "create-user", "--email", "charge@example.org"],
-        &pg.url,
-    );
-    let jeton = cli(
-        &[
-            "admin",
-            "create-token",
-            "--email",
-            "charge@example.org",
-            "--write",
-        ],
-        &pg.url,
-    )
-    .trim()
-    .to_string();
+    let jeton = compte_avec_jeton(&pg.url, "charge@example.org");
     let serveur = demarrer(&pg.url, dir.path());
     attendre_pret(&serveur).await;
     let http = reqwest::Client::builder()

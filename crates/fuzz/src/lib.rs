@@ -18,7 +18,6 @@ use std::sync::OnceLock;
 
 use alliances_app::annuaire::generateur::Generateur;
 use alliances_app::annuaire::import::{self, Format};
-use alliances_app::annuaire::{index, Fiche, FicheRessource};
 use alliances_app::Territoires;
 use alliances_domain::territoires::Referentiel;
 use alliances_search::organisations::OrgIndex;
@@ -203,30 +202,7 @@ fn index_recherche() -> &'static OrgIndex {
     I.get_or_init(|| {
         let r = &territoires().referentiel;
         let mut g = Generateur::new(r, 17, MAINTENANT, "fuzz");
-        let docs: Vec<_> = (0..300)
-            .map(|i| {
-                let x = g.suivante();
-                let id = i as i64 + 1;
-                let ressources: Vec<FicheRessource> = x
-                    .ressources
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, ressource)| FicheRessource {
-                        id: id * 10 + k as i64,
-                        organisation_id: id,
-                        ressource,
-                        cree_le: MAINTENANT,
-                        modifie_le: MAINTENANT,
-                    })
-                    .collect();
-                let fiche = Fiche {
-                    id,
-                    org: x.org,
-                    meta: x.meta,
-                };
-                index::doc(&fiche, &ressources, r)
-            })
-            .collect();
+        let docs: Vec<_> = (1..=300).map(|id| g.doc_suivant(id)).collect();
         let idx = OrgIndex::in_ram();
         idx.rebuild(docs.into_iter()).expect("index built");
         idx

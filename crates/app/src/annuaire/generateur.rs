@@ -226,6 +226,32 @@ impl<'r> Generateur<'r> {
         }
     }
 
+    /// The next organisation as the search index's document, under id `id` (its offers and
+    /// needs numbered `id * 10 + k`): benchmarks and fuzzing build indexes without a database.
+    pub fn doc_suivant(&mut self, id: i64) -> alliances_search::organisations::OrgDoc {
+        let x = self.suivante();
+        let ressources: Vec<alliances_store::organisations::FicheRessource> = x
+            .ressources
+            .into_iter()
+            .enumerate()
+            .map(
+                |(k, ressource)| alliances_store::organisations::FicheRessource {
+                    id: id * 10 + k as i64,
+                    organisation_id: id,
+                    ressource,
+                    cree_le: self.now,
+                    modifie_le: self.now,
+                },
+            )
+            .collect();
+        let fiche = alliances_store::organisations::Fiche {
+            id,
+            org: x.org,
+            meta: x.meta,
+        };
+        super::index::doc(&fiche, &ressources, self.referentiel)
+    }
+
     /// The next organisation.
     pub fn suivante(&mut self) -> Genere {
         let ci = self.commune();

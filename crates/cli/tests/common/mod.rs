@@ -244,3 +244,12 @@ impl Drop for GrappePg {
             .output();
     }
 }
+
+/// Migrates the database, creates an account and returns a read-write API token for it.
+pub fn compte_avec_jeton(url: &str, email: &str) -> String {
+    cli(&["migrate"], url);
+    cli(&["admin", "create-user", "--email", email], url);
+    cli(&["admin", "create-token", "--email", email, "--write"], url)
+        .trim()
+        .to_string()
+}

@@ -278,6 +278,15 @@ impl App {
                 envoyee_le: t,
             });
         };
+        // The territory dashboards count requests (every instance follows the feed).
+        changes::append(
+            &mut tx,
+            crate::tableaux::ENTITE_DEMANDE,
+            &id.to_string(),
+            "create",
+            t,
+        )
+        .await?;
         let base = self.url_publique();
         let (de, vers) = (&source.org.nom, &cible.org.nom);
         let auteur = &user.name;
@@ -386,6 +395,14 @@ impl App {
                 d.etat.label_fr().to_lowercase()
             )));
         }
+        changes::append(
+            &mut tx,
+            crate::tableaux::ENTITE_DEMANDE,
+            &id.to_string(),
+            "update",
+            t,
+        )
+        .await?;
         if let Some((_, email)) = &d.auteur {
             let base = self.url_publique();
             let lien = format!(
@@ -492,6 +509,14 @@ impl App {
         }
         changes::append(
             &mut tx,
+            crate::tableaux::ENTITE_DEMANDE,
+            &id.to_string(),
+            "update",
+            t,
+        )
+        .await?;
+        changes::append(
+            &mut tx,
             crate::alliances::ENTITE,
             &aid.to_string(),
             "upsert",
@@ -551,6 +576,14 @@ impl App {
                 return Ok(n);
             }
             for id in &ids {
+                changes::append(
+                    &mut tx,
+                    crate::tableaux::ENTITE_DEMANDE,
+                    &id.to_string(),
+                    "update",
+                    at,
+                )
+                .await?;
                 let Some(d) = store::get(&mut tx, *id).await? else {
                     continue;
                 };

@@ -3,6 +3,7 @@
 
 pub mod alliances;
 pub mod annuaire;
+pub mod bibliotheque;
 pub mod catalyseurs;
 pub mod comptes;
 pub mod config;
@@ -17,8 +18,10 @@ pub mod mail;
 pub mod moderation;
 pub mod observatoire;
 pub mod politique;
+pub mod recherche_globale;
 pub mod relation;
 pub mod sessions_cache;
+pub mod tableaux;
 mod territoires;
 pub mod worker;
 
@@ -85,6 +88,11 @@ pub struct App {
     pub vues_alliances: alliances::cache::VuesAlliances,
     /// The matching index of « mise en relation », kept fresh by the change feed.
     relation: relation::index::IndexPartage,
+    /// The small index of the global search (alliances, schemes, library, territories), built
+    /// on first use and kept fresh by the change feed (`recherche_globale.rs`).
+    recherche_globale: tokio::sync::OnceCell<alliances_search::globale::IndexGlobal>,
+    /// The territory dashboards' counters, kept up to date by the change feed.
+    tableaux: tableaux::TableauxPartages,
 }
 
 impl App {
@@ -119,7 +127,18 @@ impl App {
         );
         let relation = relation::index::IndexPartage::default();
         relation.reconstruire(&db, &territoires.referentiel).await?;
+        let tableaux = tableaux::TableauxPartages::default();
+        tableaux.remplacer(
+            tableaux::synchro::construire(
+                &db,
+                &territoires.referentiel,
+                kits.dernier(relation::index::KIT_MATURITE)
+                    .map(|k| k.as_ref()),
+            )
+            .await?,
+        );
         Ok(Arc::new(App {
+            tableaux,
             relation,
             db,
             territoires: ArcSwap::from_pointee(territoires),
@@ -135,6 +154,7 @@ impl App {
             dispositifs: ArcSwap::from_pointee(dispositifs),
             url_publique: ArcSwap::from_pointee("http://127.0.0.1:8080".to_string()),
             vues_alliances: Default::default(),
+            recherche_globale: Default::default(),
         }))
     }
 
@@ -249,6 +269,8 @@ impl App {
         self.relation
             .suivre(&self.db, &self.territoires().referentiel, &batch)
             .await?;
+        self.suivre_recherche_globale(&batch).await?;
+        self.suivre_tableaux(&batch).await?;
         debug_assert_eq!(curseur.dernier, last);
         *self.curseur.lock().expect("feed cursor") = curseur;
         Ok(batch.len())

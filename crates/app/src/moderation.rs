@@ -40,6 +40,8 @@ pub struct File {
     pub doublons: Vec<DoublonVue>,
     pub revendications: Vec<RevendicationVue>,
     pub signalements: Vec<moderation::Signalement>,
+    /// Inspiring examples of the library waiting to be published or refused.
+    pub exemples: Vec<crate::bibliotheque::ExempleSoumis>,
 }
 
 const LIMITE: i64 = 100;
@@ -90,6 +92,10 @@ impl App {
             });
         }
         file.signalements = moderation::signalements_a_traiter(&self.db, LIMITE).await?;
+        file.exemples = self.exemples_soumis(actor).await.map_err(|e| match e {
+            crate::bibliotheque::BibliothequeError::App(a) => AnnuaireError::App(a),
+            autre => AnnuaireError::Refus(autre.to_string()),
+        })?;
         Ok(file)
     }
 

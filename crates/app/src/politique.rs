@@ -32,6 +32,9 @@ pub enum Action {
     /// Send, read and answer contact requests on the organisation's behalf (its owners and
     /// editors with a verified address; platform staff do not speak for organisations).
     RepresenterOrganisation,
+    /// Write and edit the resources, examples and events of the library on behalf of an
+    /// organisation (its members with a verified address; moderators for any).
+    RedigerBibliotheque,
 }
 
 /// A user's role in one organisation.
@@ -79,6 +82,7 @@ pub fn can_on_organisation(
         }
         Action::Revendiquer => user.verified && role.is_none(),
         Action::RepresenterOrganisation => user.verified && role.is_some(),
+        Action::RedigerBibliotheque => staff || (user.verified && role.is_some()),
         other => can(actor, other),
     }
 }
@@ -96,6 +100,8 @@ pub fn can(actor: Option<&CurrentUser>, action: Action) -> bool {
         Action::CreerOrganisation | Action::Revendiquer => user.verified,
         // Need the organisation: see `can_on_organisation`.
         Action::RepresenterOrganisation => false,
+        // Without an organisation: moderators only (see `can_on_organisation`).
+        Action::RedigerBibliotheque => has(Role::Admin) || has(Role::Moderateur),
         Action::ModifierOrganisation | Action::GererOrganisation | Action::VoirContactsPrives => {
             has(Role::Admin) || has(Role::Moderateur)
         }

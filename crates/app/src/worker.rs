@@ -5,7 +5,8 @@
 //! A job that fails is retried with exponential backoff ([`retry_delay`]) until its
 //! `max_attempts` are used up; it then stays in the table, not done, with its last error.
 //!
-//! Job kinds: `email` (payload: JSON of [`OutgoingEmail`], sent by the [`Mailer`]).
+//! Job kinds: `email` (payload: JSON of [`OutgoingEmail`], sent by the [`Mailer`]);
+//! `bibliotheque-liens` (no payload: a pass of the library's broken-link check).
 
 use crate::mail::{Mailer, OutgoingEmail};
 use crate::{now, App, AppError};
@@ -62,8 +63,13 @@ pub fn default_worker_id() -> String {
 }
 
 /// Runs one job of any kind.
-async fn dispatch(mailer: &dyn Mailer, job: &Job) -> Result<(), String> {
+async fn dispatch(app: &App, mailer: &dyn Mailer, job: &Job) -> Result<(), String> {
     match job.kind.as_str() {
+        crate::bibliotheque::liens::KIND => app
+            .verifier_liens(now(), &App::client_liens())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         "email" => {
             let email: OutgoingEmail = serde_json::from_str(&job.payload)
                 .map_err(|e| format!("contenu de la tâche « email » illisible : {e}"))?;
@@ -86,7 +92,7 @@ pub async fn run_next_job(
     let started = Instant::now();
     let result = match tokio::time::timeout(
         Duration::from_secs(JOB_TIMEOUT_SECS),
-        dispatch(mailer, &job),
+        dispatch(app, mailer, &job),
     )
     .await
     {

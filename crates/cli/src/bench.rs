@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Global search (issue #10): the federated search (organisations' index + the small
+    /// global index) at N organisations plus every territory and thousands of other contents,
+    /// beside one SQLite FTS5 table holding everything. Meaningful in a release build only.
+    Recherche(crate::bench_recherche::RechercheArgs),
     /// Territory autocomplete (issue #2): in-process index, HTTP API, SQL alternatives side by
     /// side on the same queries, start-up time and memory. Meaningful in a release build only.
     Territoires(TerritoiresArgs),
@@ -65,6 +69,10 @@ pub enum BenchCommand {
     /// database, bytes per organisation, top 20 single-threaded) beside the same ranking as one
     /// SQL query on SQLite and PostgreSQL over the same data. Meaningful in a release build only.
     Relation(crate::bench_relation::RelationArgs),
+    /// Tableaux de bord (issue #10): a région's dashboard from the counters kept by the change
+    /// feed at N organisations, beside the same dashboard computed by SQL per request on SQLite
+    /// and PostgreSQL, and the counters' start-up build. Meaningful in a release build only.
+    Tableaux(crate::bench_tableaux::TableauxArgs),
 }
 
 #[derive(Args)]
@@ -126,6 +134,8 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingenieries(args) => crate::bench_ingenieries::run(args).await,
         BenchCommand::Observatoire(args) => crate::bench_observatoire::run(args),
         BenchCommand::Relation(args) => crate::bench_relation::run(args).await,
+        BenchCommand::Tableaux(args) => crate::bench_tableaux::run(args).await,
+        BenchCommand::Recherche(args) => crate::bench_recherche::run(args).await,
     }
 }
 

@@ -11,7 +11,9 @@ mod bench_ingenieries;
 mod bench_kits;
 mod bench_observatoire;
 mod bench_outils;
+mod bench_recherche;
 mod bench_relation;
+mod bench_tableaux;
 mod kit;
 mod observatoire;
 
@@ -298,6 +300,14 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         tracing::info!(
             "demo content: {vagues} waves of a fictional observatory study published now"
         );
+        let bibliotheque = app
+            .charger_demo_bibliotheque()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("demo content: resource library")?;
+        tracing::info!(
+            "demo content: {bibliotheque} fictional resources, examples and events loaded now"
+        );
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
@@ -306,6 +316,15 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let feed = app.spawn_change_feed(std::time::Duration::from_millis(
         config.change_feed_poll_ms.max(100),
     ));
+    // The global search's small index is built on first use: build it now, in the background.
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.index_global().await {
+                tracing::warn!(error = %e, "global search index not built (retried on first search)");
+            }
+        });
+    }
     let mailer =
         alliances_app::mail::mailer_from_config(&config).context("e-mail configuration")?;
     let worker = app.spawn_job_worker(
@@ -322,6 +341,8 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let values_due = app.spawn_rappels_valeurs(config.public_url.clone());
     // Contact requests unanswered for 30 days are closed (checked hourly, once across instances).
     let contacts_expiry = app.spawn_demandes_sans_reponse(std::time::Duration::from_secs(3600));
+    // The library's links are checked (each at most weekly) by a job queued hourly.
+    let library_links = app.spawn_verification_liens(std::time::Duration::from_secs(3600));
     let outbox = (config.mail_mode == alliances_app::config::MailMode::Folder)
         .then(|| alliances_app::mail::outbox_dir(&config));
     let router = alliances_web::build_router(
@@ -344,6 +365,7 @@ async fn run_server(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     reminders.abort();
     values_due.abort();
     contacts_expiry.abort();
+    library_links.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,7 @@ mod nomenclature;
 
 pub mod alliances;
 pub mod annuaire;
+pub mod bibliotheque;
 pub mod comptes;
 pub mod contacts;
 pub mod dates;

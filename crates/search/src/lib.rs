@@ -2,6 +2,7 @@
 //! facet index (tantivy). They are caches of the database: rebuilt at start and kept fresh from
 //! the change feed.
 
+pub mod globale;
 pub mod organisations;
 pub mod relation;
 pub mod territoires;

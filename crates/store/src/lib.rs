@@ -7,6 +7,7 @@
 
 pub mod alliances;
 pub mod audit;
+pub mod bibliotheque;
 pub mod changes;
 pub mod contacts;
 pub mod db;
@@ -24,6 +25,7 @@ pub mod organisations;
 pub mod relation;
 pub mod sauvegarde;
 pub mod sessions;
+pub mod tableaux;
 pub mod territoires;
 pub mod territorial_roles;
 pub mod testing;

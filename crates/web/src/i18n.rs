@@ -47,9 +47,19 @@ fn bundle(lang: unic_langid::LanguageIdentifier, sources: &[&str]) -> FluentBund
 }
 
 /// The French messages, one file per part of the site (`locales/fr/*.ftl`).
-pub const FR_SOURCES: &[&str] = &[include_str!("../../../locales/fr/main.ftl")];
+pub const FR_SOURCES: &[&str] = &[
+    include_str!("../../../locales/fr/main.ftl"),
+    include_str!("../../../locales/fr/recherche.ftl"),
+    include_str!("../../../locales/fr/bibliotheque.ftl"),
+    include_str!("../../../locales/fr/tableaux.ftl"),
+];
 /// The English messages: the same files as French, in the same order.
-pub const EN_SOURCES: &[&str] = &[include_str!("../../../locales/en/main.ftl")];
+pub const EN_SOURCES: &[&str] = &[
+    include_str!("../../../locales/en/main.ftl"),
+    include_str!("../../../locales/en/recherche.ftl"),
+    include_str!("../../../locales/en/bibliotheque.ftl"),
+    include_str!("../../../locales/en/tableaux.ftl"),
+];
 
 impl I18n {
     pub fn new() -> Self {

@@ -276,9 +276,10 @@ pub fn lien(l: Lien, territoire: Option<&str>) -> LienVue {
             ),
             href: Some(format!("/ingenieries/aide?service={}{ici}", s.slug())),
         },
+        // The resource library filtered by the theme.
         Lien::Theme(t) => LienVue {
             libelle: format!("Ressources sur le thème : {}", t.label_fr()),
-            href: None,
+            href: Some(format!("/ressources?theme={}", t.slug())),
         },
     }
 }

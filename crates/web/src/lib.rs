@@ -18,6 +18,7 @@ mod router;
 mod security;
 pub mod state;
 mod system;
+pub mod tableau_view;
 pub mod territoire_view;
 pub mod visiteur;
 

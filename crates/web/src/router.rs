@@ -16,6 +16,9 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api", get(pages::api_doc::api_doc))
         .route("/annuaire", get(pages::annuaire::recherche))
+        // Global search and the profile entry points
+        .route("/recherche", get(pages::recherche::recherche))
+        .route("/je-suis/{profil}", get(pages::recherche::profil))
         // Alliances
         .route("/alliances", get(pages::alliances::liste))
         .route(
@@ -158,6 +161,42 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/observatoire/enquete/{jeton}",
             get(pages::observatoire_etudes::enquete).post(pages::observatoire_etudes::enquete_post),
+        )
+        // Resource library (« bibliothèque »)
+        .route("/ressources", get(pages::bibliotheque::liste))
+        .route("/ressources/export.csv", get(api::bibliotheque::export))
+        .route(
+            "/ressources/nouvelle",
+            get(pages::bibliotheque::nouvelle).post(pages::bibliotheque::nouvelle_post),
+        )
+        .route(
+            "/ressources/evenements",
+            get(pages::bibliotheque::evenements),
+        )
+        .route(
+            "/ressources/evenements.ics",
+            get(pages::bibliotheque::calendrier),
+        )
+        .route(
+            "/ressources/evenements/nouveau",
+            get(pages::bibliotheque::evenement_nouveau)
+                .post(pages::bibliotheque::evenement_nouveau_post),
+        )
+        .route(
+            "/ressources/evenements/{id}/modifier",
+            get(pages::bibliotheque::evenement_modifier)
+                .post(pages::bibliotheque::evenement_modifier_post),
+        )
+        .route("/ressources/{id}", get(pages::bibliotheque::fiche))
+        .route(
+            "/ressources/{id}/modifier",
+            get(pages::bibliotheque::modifier).post(pages::bibliotheque::modifier_post),
+        )
+        .route("/exemples", get(pages::bibliotheque::exemples))
+        .route("/exemples/{id}", get(pages::bibliotheque::exemple))
+        .route(
+            "/exemples/{id}/moderation",
+            post(pages::bibliotheque::moderer),
         )
         // Ingénieries
         .route("/ingenieries", get(pages::ingenieries::liste))
@@ -391,9 +430,18 @@ pub fn routes(state: AppState) -> Router {
             get(api::territoires::region_departements),
         )
         .route("/api/v1/referentiel", get(api::territoires::referentiel))
+        .route(
+            "/api/v1/territoires/{niveau}/{code}/tableau",
+            get(api::territoires::tableau),
+        )
         .route("/api/v1/moi", get(api::compte::moi))
         .route("/api/v1/alliances", get(api::alliances::liste))
+        .route("/api/v1/recherche", get(api::recherche::recherche))
         .route("/api/v1/ingenieries", get(api::ingenieries::liste))
+        .route("/api/v1/ressources", get(api::bibliotheque::liste))
+        .route("/api/v1/ressources/{id}", get(api::bibliotheque::un))
+        .route("/api/v1/exemples", get(api::bibliotheque::exemples))
+        .route("/api/v1/exemples/{id}", get(api::bibliotheque::exemple))
         .route(
             "/api/v1/observatoire/chiffres-publies",
             get(api::observatoire::chiffres_publies),

@@ -499,6 +499,15 @@ impl App {
             t,
         )
         .await?;
+        // The territory dashboards count referrals (every instance follows the feed).
+        changes::append(
+            &mut tx,
+            crate::tableaux::ENTITE_ORIENTATION,
+            &id.to_string(),
+            "create",
+            t,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -575,6 +584,14 @@ impl App {
         {
             return Err(IngenierieError::Conflit);
         }
+        changes::append(
+            &mut tx,
+            crate::tableaux::ENTITE_ORIENTATION,
+            &id.to_string(),
+            "update",
+            now(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

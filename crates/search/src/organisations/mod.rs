@@ -50,7 +50,7 @@
 //! - Searches read an atomically swapped snapshot (searcher and arrays): no lock; the scratch
 //!   buffers of a search come from a pool.
 
-mod analyse;
+pub(crate) mod analyse;
 mod moteur;
 mod segment;
 
@@ -600,6 +600,32 @@ impl OrgIndex {
             total: sortie.total as usize,
             facettes: sortie.facettes,
         })
+    }
+
+    /// How many records hold the analysed word `mot` in their name, short title or text (the
+    /// global search's typo tolerance corrects only unknown words).
+    pub fn frequence(&self, mot: &str) -> Result<u64, OrgIndexError> {
+        let snap = self.instantane.load_full();
+        let c = &self.champs;
+        let mut df = 0;
+        for f in [c.nom, c.sigle, c.texte] {
+            df += snap.searcher.doc_freq(&Term::from_field_text(f, mot))?;
+        }
+        Ok(df)
+    }
+
+    /// The words of names and short titles (folded, not stemmed) near the folded word `mot`,
+    /// by the rule of [`crate::globale::flou`] (the global search's typo tolerance).
+    pub fn mots_proches_nom(
+        &self,
+        mot: &str,
+    ) -> Result<Vec<crate::globale::flou::Proche>, OrgIndexError> {
+        let snap = self.instantane.load_full();
+        Ok(crate::globale::flou::proches(
+            &snap.searcher,
+            &[self.champs.nom_mots],
+            mot,
+        )?)
     }
 
     /// Autocomplete on names and short titles: every word typed must start a word of the name

@@ -1,12 +1,14 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the code.
 
 pub mod alliances;
+pub mod bibliotheque;
 pub mod compte;
 pub mod contacts;
 pub mod ingenieries;
 pub mod kits;
 pub mod observatoire;
 pub mod organisations;
+pub mod recherche;
 pub mod relation;
 pub mod territoires;
 
@@ -32,6 +34,7 @@ use utoipa::OpenApi;
         territoires::region,
         territoires::region_departements,
         territoires::referentiel,
+        territoires::tableau,
         compte::moi,
         organisations::recherche,
         organisations::suggestions,
@@ -59,6 +62,11 @@ use utoipa::OpenApi;
         ingenieries::aide,
         ingenieries::couverture,
         ingenieries::un,
+        bibliotheque::liste,
+        bibliotheque::un,
+        bibliotheque::exemples,
+        bibliotheque::exemple,
+        recherche::recherche,
         observatoire::chiffres_publies,
         observatoire::etudes,
         observatoire::vague,
@@ -112,10 +120,18 @@ use utoipa::OpenApi;
         alliances::ConditionSante,
         alliances::Experimentation,
         ingenieries::Dispositif,
+        recherche::ResultatsRecherche,
+        recherche::ResultatRecherche,
+        recherche::FacettesRecherche,
         ingenieries::Aide,
         ingenieries::ReponsesAide,
         ingenieries::Couverture,
         ingenieries::CouvertureDepartement,
+        bibliotheque::RessourceResume,
+        bibliotheque::RessourceDetail,
+        bibliotheque::LienRessource,
+        bibliotheque::OrganisationCitee,
+        bibliotheque::CasExemple,
         observatoire::ChiffrePublie,
         observatoire::EtudeApi,
         observatoire::VagueApi,
@@ -129,7 +145,9 @@ use utoipa::OpenApi;
         (name = "kits", description = "Les kits d'autodiagnostic : catalogue, définitions, calcul d'un résultat sans rien enregistrer ; avec un jeton, ses propres passations et résultats"),
         (name = "alliances", description = "Les alliances publiques : liste filtrée par territoire, ODD, type, forme et stade ; une alliance avec ses membres, ses indicateurs partagés (valeurs validées) et son tableau de santé ; le registre des expérimentations"),
         (name = "ingenieries", description = "Les dispositifs d'accompagnement : services, publics, couverture, relais ; « qui peut m'aider ici ? » ; la couverture d'un service par département"),
+        (name = "ressources", description = "La bibliothèque de ressources : méthodes, exemples inspirants (cas structurés : territoire, acteurs, besoin, réalisation, résultats, enseignements), données, outils (dont les kits), formations ; filtres par famille, thème, ODD, public et territoire"),
         (name = "observatoire", description = "L'observatoire des partenariats : les chiffres publiés des études passées (agrégats, avec leur source), et les résultats pondérés des vagues d'enquête publiées (estimations, intervalles de confiance, méthodologie ; jamais les microdonnées)"),
+        (name = "recherche", description = "La recherche globale : organisations, alliances, dispositifs, ressources, exemples et territoires en une requête, avec facettes par type, profil et ODD, filtre territorial et tolérance aux fautes de frappe sur les noms"),
         (name = "comptes", description = "Le compte derrière un jeton d'API")
     ),
     modifiers(&BearerScheme)

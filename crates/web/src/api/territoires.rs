@@ -691,3 +691,231 @@ pub async fn referentiel(
             .count(),
     }))
 }
+
+// ------------------------------------------------------------------ a territory's dashboard
+
+/// A count of person-level activity: `null` from 1 to 4 (small cells are suppressed).
+fn petit(v: u32) -> Option<u32> {
+    (v == 0 || v >= alliances_app::tableaux::SEUIL_PETITS_NOMBRES).then_some(v)
+}
+
+fn par_slug<T: Copy>(
+    tous: &[T],
+    slug: impl Fn(T) -> &'static str,
+    valeurs: &[u32],
+) -> std::collections::BTreeMap<String, u32> {
+    tous.iter()
+        .zip(valeurs)
+        .map(|(x, v)| (slug(*x).to_string(), *v))
+        .collect()
+}
+
+/// A territory named in a dashboard.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TerritoireTableau {
+    /// region, departement, epci or commune.
+    pub niveau: String,
+    pub code: String,
+    pub nom: String,
+    pub population: u64,
+}
+
+/// Needs and ongoing alliances of one SDG.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OddTableau {
+    pub odd: u8,
+    pub besoins: u32,
+    pub alliances_actives: u32,
+}
+
+/// Support schemes reaching the territory for one service.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CouvertureTableau {
+    pub service: String,
+    pub dispositifs: u32,
+    /// For a région or a département: its départements with a departmental or local scheme.
+    pub departements_couverts: Option<u32>,
+    pub departements: Option<u32>,
+}
+
+/// Organisations per level of their latest ODD 17 kit result (`niveaux` is `null` under 10
+/// results).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MaturiteTableau {
+    pub resultats: u32,
+    pub seuil: u32,
+    pub niveaux: Option<std::collections::BTreeMap<String, u32>>,
+}
+
+/// Person-level activity by state; a count from 1 to 4 is `null`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiviteTableau {
+    pub total: Option<u32>,
+    pub par_etat: std::collections::BTreeMap<String, Option<u32>>,
+}
+
+/// A comparable territory with its headline figures.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SemblableTableau {
+    pub territoire: TerritoireTableau,
+    pub organisations: u32,
+    pub besoins: u32,
+    pub alliances: u32,
+    pub alliances_actives: u32,
+    pub resultats_kit: u32,
+}
+
+/// The dashboard of a territory.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tableau {
+    pub territoire: TerritoireTableau,
+    /// Active organisations based or acting there, in all and by profile.
+    pub organisations: u32,
+    pub profils: std::collections::BTreeMap<String, u32>,
+    pub besoins: u32,
+    /// Public alliances acting there, ongoing ones, by stage, partnership type and form.
+    pub alliances: u32,
+    pub alliances_actives: u32,
+    pub stades: std::collections::BTreeMap<String, u32>,
+    pub types_partenariat: std::collections::BTreeMap<String, u32>,
+    pub formes: std::collections::BTreeMap<String, u32>,
+    pub odd: Vec<OddTableau>,
+    pub couverture: Vec<CouvertureTableau>,
+    pub maturite: MaturiteTableau,
+    pub demandes_contact: ActiviteTableau,
+    /// Contact requests followed by an alliance (`null` from 1 to 4).
+    pub alliances_demarrees: Option<u32>,
+    pub orientations: ActiviteTableau,
+    /// Territories of the same kind and population band, closest population first.
+    pub semblables: Vec<SemblableTableau>,
+    pub date_calcul: String,
+    pub licence: String,
+}
+
+/// The dashboard of a territory: platform figures kept up to date by every change.
+#[utoipa::path(
+    get,
+    path = "/api/v1/territoires/{niveau}/{code}/tableau",
+    tag = "territoires",
+    params(
+        ("niveau" = String, Path, description = "region, departement, epci ou commune"),
+        ("code" = String, Path, description = "Code officiel (INSEE, ou SIREN pour un EPCI)"),
+    ),
+    responses(
+        (status = 200, body = Tableau),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn tableau(
+    State(state): State<AppState>,
+    Path((niveau, code)): Path<(String, String)>,
+    raw: RawQuery,
+) -> Result<Json<Tableau>, Problem> {
+    use alliances_domain::alliances::{Forme, Stade};
+    use alliances_domain::annuaire::{Profil, TypePartenariat};
+    use alliances_domain::contacts::EtatDemande;
+    use alliances_domain::ingenieries::orientation::EtatOrientation;
+    Params::parse(raw, &[])?;
+    let niveau = Niveau::from_slug(&niveau)
+        .ok_or_else(|| invalid("niveau", "attendu : region, departement, epci ou commune"))?;
+    let territoires = state.app.territoires();
+    let r = &territoires.referentiel;
+    let t = r.find(niveau, &code.to_ascii_uppercase()).ok_or_else(|| {
+        Problem::not_found(format!("aucun territoire {} de code {code}", niveau.slug()))
+    })?;
+    let now = alliances_app::now();
+    let tab = state.app.tableau_territoire(t, now);
+    let c = &tab.compteurs;
+    let nom = |t: TerritoireRef| TerritoireTableau {
+        niveau: t.niveau.slug().to_string(),
+        code: r.code(t).to_string(),
+        nom: r.nom(t).to_string(),
+        population: r.population(t).unwrap_or(0),
+    };
+    let kits = state.app.kits();
+    let kit = kits.dernier(alliances_app::relation::index::KIT_MATURITE);
+    let resultats: u32 = c.maturite.iter().sum();
+    let seuil = alliances_app::tableaux::SEUIL_MATURITE;
+    Ok(Json(Tableau {
+        territoire: nom(t),
+        organisations: c.organisations,
+        profils: par_slug(Profil::ALL, Profil::slug, &c.profils),
+        besoins: c.besoins,
+        alliances: c.alliances,
+        alliances_actives: tab.alliances_actives,
+        stades: par_slug(Stade::ALL, Stade::slug, &c.stades),
+        types_partenariat: par_slug(TypePartenariat::ALL, TypePartenariat::slug, &c.types),
+        formes: par_slug(Forme::ALL, Forme::slug, &c.formes),
+        odd: (0..17)
+            .map(|i| OddTableau {
+                odd: i as u8 + 1,
+                besoins: c.besoins_odd[i],
+                alliances_actives: tab.alliances_actives_odd[i],
+            })
+            .collect(),
+        couverture: tab
+            .couverture
+            .iter()
+            .map(|s| CouvertureTableau {
+                service: s.service.slug().to_string(),
+                dispositifs: s.dispositifs,
+                departements_couverts: s.departements.map(|d| d.0),
+                departements: s.departements.map(|d| d.1),
+            })
+            .collect(),
+        maturite: MaturiteTableau {
+            resultats,
+            seuil,
+            niveaux: (resultats >= seuil).then(|| {
+                c.maturite
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let id = kit
+                            .and_then(|k| k.niveaux.get(i))
+                            .map(|x| x.id.clone())
+                            .unwrap_or_else(|| (i + 1).to_string());
+                        (id, *n)
+                    })
+                    .collect()
+            }),
+        },
+        demandes_contact: ActiviteTableau {
+            total: petit(c.demandes.iter().sum()),
+            par_etat: EtatDemande::ALL
+                .iter()
+                .map(|e| (e.slug().to_string(), petit(c.demandes[e.index()])))
+                .collect(),
+        },
+        alliances_demarrees: petit(c.demandes_alliances),
+        orientations: ActiviteTableau {
+            total: petit(c.orientations.iter().sum()),
+            par_etat: EtatOrientation::ALL
+                .iter()
+                .map(|e| (e.slug().to_string(), petit(c.orientations[e.index()])))
+                .collect(),
+        },
+        semblables: tab
+            .semblables
+            .iter()
+            .map(|s| SemblableTableau {
+                territoire: nom(s.territoire),
+                organisations: s.compteurs.organisations,
+                besoins: s.compteurs.besoins,
+                alliances: s.compteurs.alliances,
+                alliances_actives: s.alliances_actives,
+                resultats_kit: s.compteurs.maturite.iter().sum(),
+            })
+            .collect(),
+        date_calcul: alliances_app::tableaux::aujourd_hui(now),
+        licence: "Licence Ouverte 2.0".into(),
+    }))
+}

@@ -1,4 +1,5 @@
-//! The home page: territory search, the map, the referential in figures.
+//! The home page: the entry points by profile (« Je suis… », pages in `recherche.rs`), the
+//! global search box, territory search, the map, the referential in figures.
 
 use super::{render, PageError};
 use crate::layout::Layout;
@@ -20,6 +21,8 @@ struct Accueil {
     regions: Vec<(String, String)>,
     /// « Du devoir d'alliance à l'envie d'alliance », from the observatory's published figures.
     tendance: String,
+    /// The profile entry points: (label, `/je-suis/{profil}`).
+    profils: Vec<(String, String)>,
 }
 
 pub async fn accueil(
@@ -59,6 +62,10 @@ pub async fn accueil(
             .regions()
             .iter()
             .map(|x| (x.nom.clone(), format!("/territoires/region/{}", x.code)))
+            .collect(),
+        profils: super::recherche::PROFILS_ACCUEIL
+            .iter()
+            .map(|(slug, _)| (tr.t(&format!("jesuis-{slug}")), format!("/je-suis/{slug}")))
             .collect(),
         layout,
         q: String::new(),

@@ -190,7 +190,6 @@ pub async fn region(
     axum::extract::Path(code): axum::extract::Path<String>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
-    use alliances_app::alliances::liste::Filtre;
     use alliances_domain::alliances::Stade;
     use alliances_domain::annuaire::Profil;
     use alliances_domain::ingenieries::Service;
@@ -204,45 +203,26 @@ pub async fn region(
         idx,
     };
     let nom = r.region(idx).nom.clone();
-    let cle = format!("region:{code}");
     let tr = state.tr(visitor.lang);
 
-    let mut q = alliances_search::organisations::OrgQuery::new(alliances_app::now());
-    q.territoire = Some(cle.clone());
-    q.actifs_seulement = true;
-    q.limit = 0;
-    let res = state.app.rechercher_organisations(&q).map_err(|e| {
-        tracing::error!(error = %e, "organisation search failed");
-        PageError::Internal
-    })?;
+    // The territory dashboards' counters: the same rules as the territory pages.
+    let tableau = state.app.tableau_territoire(t, alliances_app::now());
+    let c = &tableau.compteurs;
     let profils = Profil::ALL
         .iter()
         .map(|p| {
             (
                 lbl(p.label_fr(), p.label_en(), &tr),
-                tr.nombre(u64::from(res.facettes.profil[p.index()])),
+                tr.nombre(u64::from(c.profils[p.index()])),
             )
         })
         .collect();
-
-    let liste = state.app.alliances_liste();
-    let compter = |stade: Option<Stade>| {
-        liste
-            .chercher(&Filtre {
-                territoire: Some(cle.clone()),
-                stade,
-                now: alliances_app::now(),
-                limite: 0,
-                ..Filtre::default()
-            })
-            .0
-    };
     let stades = Stade::ALL
         .iter()
         .map(|s| {
             (
                 lbl(s.label_fr(), s.label_en(), &tr),
-                tr.nombre(compter(Some(*s)) as u64),
+                tr.nombre(u64::from(c.stades[s.index()])),
             )
         })
         .collect();
@@ -257,7 +237,7 @@ pub async fn region(
             (dep.code.clone(), dep.nom.clone())
         })
         .collect();
-    let conversion = state.app.conversion_contacts(Some(t)).await?;
+    let conversion = c.conversion();
     let mut l = Layout::new(
         &state,
         &visitor,
@@ -279,9 +259,9 @@ pub async fn region(
     render(&RegionPage {
         code: code.clone(),
         profils,
-        organisations: tr.nombre(res.total as u64),
+        organisations: tr.nombre(u64::from(c.organisations)),
         stades,
-        alliances: tr.nombre(compter(None) as u64),
+        alliances: tr.nombre(u64::from(c.alliances)),
         accompagnement: super::ingenieries::bloc_territoire(&state, &tr, t).await?,
         mises_en_relation: super::contacts::bloc_conversion(&conversion, &tr, None),
         zones_blanches,

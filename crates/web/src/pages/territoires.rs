@@ -206,10 +206,10 @@ struct TerritoirePage {
     organisations: Organisations,
     /// The public alliances acting there: count in words, (href, name), the link to all.
     alliances: (String, Vec<(String, String)>, String),
-    /// Contact requests involving organisations based there.
-    mises_en_relation: super::contacts::BlocConversion,
     /// Support schemes covering it.
     accompagnement: super::ingenieries::BlocTerritoire,
+    /// The territory's dashboard, read from the counters kept by the change feed.
+    tableau: crate::tableau_view::TableauVue,
 }
 
 /// The territory's organisations: how many, the first ones, the link to all of them.
@@ -317,19 +317,22 @@ pub async fn fiche(
         })
         .collect();
     let alliances = super::alliances::du_territoire(&state, &tr, &cle);
-    let conversion = state.app.conversion_contacts(Some(t)).await?;
     let accompagnement = super::ingenieries::bloc_territoire(&state, &tr, t).await?;
+    let kits = state.app.kits();
+    let tableau = crate::tableau_view::vue(
+        r,
+        &tr,
+        &state.app.tableau_territoire(t, alliances_app::now()),
+        kits.dernier(alliances_app::relation::index::KIT_MATURITE)
+            .map(|k| k.as_ref()),
+    );
     render(&TerritoirePage {
         accompagnement,
         layout,
         fiche,
         organisations,
         alliances,
-        mises_en_relation: super::contacts::bloc_conversion(
-            &conversion,
-            &tr,
-            Some(tr.t("contacts-bloc-note")),
-        ),
+        tableau,
     })
 }
 

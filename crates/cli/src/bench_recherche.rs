@@ -9,7 +9,7 @@
 
 use crate::bench_outils::{charge, Alea};
 use alliances_app::annuaire::generateur::Generateur;
-use alliances_app::annuaire::{index, Fiche, FicheRessource};
+use alliances_app::annuaire::index;
 use alliances_app::recherche_globale::docs_territoires;
 use alliances_domain::annuaire::Lieu;
 use alliances_domain::territoires::{Niveau, Referentiel, TypeCommune};
@@ -441,29 +441,9 @@ pub async fn run(args: RechercheArgs) -> anyhow::Result<()> {
     let now = alliances_app::now();
     let t = Instant::now();
     let mut g = Generateur::new(&r, 20_261_127, now, "bench");
-    let mut orgs = Vec::with_capacity(args.organisations);
-    for i in 0..args.organisations {
-        let x = g.suivante();
-        let id = i as i64 + 1;
-        let ressources: Vec<FicheRessource> = x
-            .ressources
-            .into_iter()
-            .enumerate()
-            .map(|(k, ressource)| FicheRessource {
-                id: id * 10 + k as i64,
-                organisation_id: id,
-                ressource,
-                cree_le: now,
-                modifie_le: now,
-            })
-            .collect();
-        let fiche = Fiche {
-            id,
-            org: x.org,
-            meta: x.meta,
-        };
-        orgs.push(index::doc(&fiche, &ressources, &r));
-    }
+    let orgs: Vec<_> = (0..args.organisations)
+        .map(|i| g.doc_suivant(i as i64 + 1))
+        .collect();
     eprintln!(
         "generated {} organisations in {:.1} s",
         orgs.len(),

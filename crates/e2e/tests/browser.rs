@@ -96,7 +96,8 @@ async fn english_home_page() -> Result<()> {
 async fn search_form_submits_to_results_page() -> Result<()> {
     with_browser("search_form", |c| async move {
         goto(&c, "/").await?;
-        let form = find(&c, "form[role=\"search\"]").await?;
+        // The territory search (the home page also has the global search, to /recherche).
+        let form = find(&c, "form[role=\"search\"][action$=\"/territoires\"]").await?;
         // A plain GET form to /territoires: it works without JavaScript.
         let method = form.attr("method").await?.unwrap_or_default();
         ensure!(

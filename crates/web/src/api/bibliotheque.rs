@@ -330,6 +330,7 @@ async fn lire(state: &AppState, id: i64) -> Result<VueEntree, Problem> {
     params(("id" = i64, Path, description = "Identifiant de la ressource")),
     responses(
         (status = 200, description = "La ressource", body = RessourceDetail),
+        (status = 400, description = "Identifiant mal formé (un entier est attendu)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Aucune ressource publiée de cet identifiant", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -348,6 +349,7 @@ pub async fn un(
     params(("id" = i64, Path, description = "Identifiant de l'exemple")),
     responses(
         (status = 200, description = "L'exemple", body = RessourceDetail),
+        (status = 400, description = "Identifiant mal formé (un entier est attendu)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Aucun exemple publié de cet identifiant", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -223,8 +223,9 @@ fn sonder(state: &AppState) {
     }
     let app = state.app.clone();
     tokio::spawn(async move {
-        // `ready` pings the database; a success clears the unreachable state.
-        let _ = tokio::time::timeout(Duration::from_secs(2), app.ready()).await;
+        // `ready` pings the database; a success clears the unreachable state. Never cancelled:
+        // the pool's own acquire time-out bounds it.
+        let _ = app.ready().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         SONDE_EN_COURS.store(false, std::sync::atomic::Ordering::Release);
     });

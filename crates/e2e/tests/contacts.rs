@@ -110,8 +110,9 @@ async fn send_accept_and_start_an_alliance() -> Result<()> {
         );
 
         // The counts: the territory page and the admin dashboard.
+        // The territory's dashboard counts them (small numbers shown as « moins de 5 »).
         goto(&c, "/territoires/departement/42").await?;
-        wait_for(&c, "#titre-mises-en-relation").await?;
+        wait_for(&c, "#titre-tableau-activite").await?;
         let text = main_text(&c).await?;
         ensure!(text.contains("alliances démarrées"), "{text}");
         axe_check(&c).await.context("territory page")?;
